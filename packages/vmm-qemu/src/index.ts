@@ -1,2 +1,7 @@
-/** Placeholder entry point; replaced as the package grows. */
-export {};
+/**
+ * @sandbox/vmm-qemu: QEMU network modes (quicksand's none/mounts_only/full on SLIRP, and `policy`
+ * behind @sandbox/netproxy), the argv builder, a launcher and the test guest.
+ */
+export * from "./network/settings.js";
+export * from "./network/argv.js";
+export * from "./conformance/probe.js";
