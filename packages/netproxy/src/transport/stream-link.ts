@@ -1,0 +1,202 @@
+/**
+ * A {@link FrameLink} over a connected byte stream (a Node `net.Socket`: unix, TCP, an inherited
+ * fd, or the socketpair of the native helper) using the u32be length-prefixed framing. Owns the
+ * bounded TX queue (high/low water marks, a hard cap), RX decoding and the close semantics.
+ */
+import type { Socket } from "node:net";
+import type { FrameLink } from "./link.js";
+import { STREAM_MAX_PREFIX, StreamDecoder } from "./stream-codec.js";
+
+/** Tunables of a stream-backed link. */
+export interface StreamLinkOptions {
+  /** Largest frame delivered or accepted for sending (bytes, no prefix). Default 65550. */
+  maxFrameSize?: number;
+  /** `send()` returns false once this many bytes are queued. Default 1 MiB. */
+  highWater?: number;
+  /** `onDrain` fires when the queue falls to this many bytes after hitting `highWater`. Default 256 KiB. */
+  lowWater?: number;
+  /** Frames that would push the queue past this many bytes are dropped and counted. Default 16 MiB. */
+  hardLimit?: number;
+  /** Human-readable name used in error messages (e.g. "stream:unix:/run/x.sock"). */
+  name?: string;
+}
+
+/** Counters kept by every link. */
+export interface LinkStats {
+  rxFrames: number;
+  rxBytes: number;
+  txFrames: number;
+  txBytes: number;
+  /** Well-formed incoming frames skipped because they exceeded `maxFrameSize`. */
+  rxOversize: number;
+  /** Outgoing frames dropped because the TX queue was at its hard limit. */
+  txDropped: number;
+}
+
+/** A FrameLink that also reports counters and its queue depth. */
+export interface ObservableLink extends FrameLink {
+  /** Counters since the link was created. */
+  readonly stats: LinkStats;
+  /** Bytes currently queued towards the peer. */
+  readonly queuedBytes: number;
+  /** A short description of the transport (for logs and the control channel). */
+  readonly name: string;
+}
+
+/** Create a fresh zeroed counter set. */
+export function newLinkStats(): LinkStats {
+  return { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxOversize: 0, txDropped: 0 };
+}
+
+/**
+ * Wraps a connected socket. Frames arriving before `onFrame` is registered are buffered (up to
+ * 1024 frames, then the socket is paused) so no frame is lost between accept and stack attach.
+ */
+export class StreamLink implements ObservableLink {
+  readonly maxFrameSize: number;
+  readonly name: string;
+  readonly stats: LinkStats = newLinkStats();
+  private readonly highWater: number;
+  private readonly lowWater: number;
+  private readonly hardLimit: number;
+  private readonly decoder: StreamDecoder;
+  private frameHandler: ((f: Uint8Array) => void) | null = null;
+  private readonly early: Uint8Array[] = [];
+  private drainHandlers: (() => void)[] = [];
+  private closeHandlers: ((err?: Error) => void)[] = [];
+  private needDrain = false;
+  private corked = false;
+  private closed = false;
+  private closeError: Error | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    opts: StreamLinkOptions = {},
+  ) {
+    this.maxFrameSize = opts.maxFrameSize ?? STREAM_MAX_PREFIX;
+    this.highWater = opts.highWater ?? 1 << 20;
+    this.lowWater = Math.min(opts.lowWater ?? 256 << 10, this.highWater);
+    this.hardLimit = Math.max(opts.hardLimit ?? 16 << 20, this.highWater);
+    this.name = opts.name ?? "stream";
+    this.decoder = new StreamDecoder(
+      {
+        frame: (f) => this.receive(f),
+        oversize: () => {
+          this.stats.rxOversize++;
+        },
+      },
+      this.maxFrameSize,
+      Math.max(STREAM_MAX_PREFIX, this.maxFrameSize),
+    );
+    socket.on("data", (chunk: Buffer) => {
+      if (this.closed) return;
+      try {
+        this.decoder.push(chunk);
+      } catch (e) {
+        this.shutdown(e as Error);
+      }
+    });
+    socket.on("drain", () => this.checkDrain());
+    socket.on("end", () => {
+      if (!this.decoder.idle) {
+        this.shutdown(
+          new Error(`${this.name}: peer closed the stream in the middle of a frame at byte offset ${this.decoder.offset}`),
+        );
+      } else this.shutdown();
+    });
+    socket.on("error", (e) => this.shutdown(new Error(`${this.name}: ${e.message}`, { cause: e })));
+    socket.on("close", () => this.shutdown());
+  }
+
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  private receive(f: Uint8Array): void {
+    this.stats.rxFrames++;
+    this.stats.rxBytes += f.length;
+    if (this.frameHandler) {
+      this.frameHandler(f);
+      return;
+    }
+    this.early.push(f);
+    if (this.early.length >= 1024) this.socket.pause();
+  }
+
+  onFrame(handler: (frame: Uint8Array) => void): void {
+    this.frameHandler = handler;
+    const pending = this.early.splice(0);
+    for (const f of pending) handler(f);
+    if (this.socket.isPaused()) this.socket.resume();
+  }
+
+  onDrain(handler: () => void): void {
+    this.drainHandlers.push(handler);
+  }
+
+  onClose(handler: (err?: Error) => void): void {
+    if (this.closed) {
+      queueMicrotask(() => handler(this.closeError));
+      return;
+    }
+    this.closeHandlers.push(handler);
+  }
+
+  send(frame: Uint8Array): boolean {
+    if (this.closed) return false;
+    const n = frame.length;
+    if (n === 0 || n > this.maxFrameSize) {
+      throw new RangeError(`${this.name}: cannot send a frame of ${n} bytes; accepted sizes are 1..${this.maxFrameSize}`);
+    }
+    const queued = this.socket.writableLength;
+    if (queued + n + 4 > this.hardLimit) {
+      this.stats.txDropped++;
+      this.needDrain = true;
+      return false;
+    }
+    const buf = Buffer.allocUnsafe(n + 4);
+    buf.writeUInt32BE(n, 0);
+    buf.set(frame, 4);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    const after = queued + n + 4;
+    if (after > this.lowWater) this.socket.write(buf, () => this.checkDrain());
+    else this.socket.write(buf);
+    this.stats.txFrames++;
+    this.stats.txBytes += n;
+    if (after >= this.highWater) {
+      this.needDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  private checkDrain(): void {
+    if (!this.needDrain || this.closed) return;
+    if (this.socket.writableLength > this.lowWater) return;
+    this.needDrain = false;
+    for (const h of this.drainHandlers) h();
+  }
+
+  close(): void {
+    this.shutdown();
+  }
+
+  private shutdown(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeError = err;
+    if (err) this.socket.destroy();
+    else this.socket.end(() => this.socket.destroy());
+    // A half-closed socket that the peer never closes must still go away.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+    const hs = this.closeHandlers.splice(0);
+    for (const h of hs) h(err);
+  }
+}
