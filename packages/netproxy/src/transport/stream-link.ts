@@ -184,8 +184,9 @@ export class StreamLink implements ObservableLink {
     for (const h of this.drainHandlers) h();
   }
 
-  close(): void {
-    this.shutdown();
+  /** Close the link; with `err`, close handlers receive it (e.g. a relay helper failed). */
+  close(err?: Error): void {
+    this.shutdown(err);
   }
 
   private shutdown(err?: Error): void {

@@ -1,0 +1,462 @@
+/*
+ * netproxy-helper: bridges a frame device that Node.js cannot open by itself to a byte stream
+ * that it can. The stream is always fd 3 (one end of the AF_UNIX SOCK_STREAM socketpair that
+ * Node's child_process creates for a 'pipe' stdio entry) and carries frames in the u32be format:
+ * a 4-byte big-endian length, then one bare Ethernet frame.
+ *
+ * Modes (status lines go to stderr as single-line JSON objects; stdout is unused):
+ *
+ *   netproxy-helper dgram-listen PATH
+ *       Bind an AF_UNIX SOCK_DGRAM socket at PATH (QEMU -netdev dgram remote, libkrun unixgram,
+ *       gvproxy -listen-vfkit). One datagram = one frame. The first sender with a non-empty
+ *       address becomes the peer ("peer locking"); datagrams from anyone else are ignored. A
+ *       first datagram that is exactly "VFKT" (vfkit magic) is consumed. Replies use sendto(peer).
+ *
+ *   netproxy-helper dgram-fd N
+ *       Use the already connected SOCK_DGRAM descriptor N (a socketpair end), send()/recv().
+ *
+ *   netproxy-helper tap --netns PATH [--ifname NAME] [--mac MAC] [--addr A.B.C.D/P]
+ *                       [--gateway A.B.C.D] [--mtu N] [--disable-ipv6]
+ *       setns() into the network namespace PATH, create a TAP device (IFF_TAP|IFF_NO_PI), set its
+ *       MAC and MTU, bring lo and the TAP up, assign the address and add a default route via the
+ *       gateway (what `slirp4netns --configure` does), then relay its frames.
+ *
+ * Exit status: 0 when the stream reaches EOF (the proxy closed the link), 1 on an error (the
+ * reason is the last stderr line), 2 on a usage error.
+ *
+ * Build: gcc -O2 -Wall -Wextra -o netproxy-helper netproxy-helper.c (no dependencies).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <net/if_arp.h>
+#include <net/route.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define STREAM_FD 3
+#define MAX_FRAME 65550              /* largest frame carried, matches the TS side */
+#define OBUF_CAP (2u << 20)          /* device -> stream staging */
+#define IBUF_CAP (2u << 20)          /* stream -> device staging */
+#define SOCK_BUF (7 << 20)           /* datagram socket buffers, as libkrun uses */
+
+enum mode { M_DGRAM_LISTEN, M_DGRAM_FD, M_TAP };
+
+static enum mode mode;
+static int dev = -1;
+static struct sockaddr_un peer;
+static socklen_t peerlen;
+static int have_peer;
+static unsigned long long n_ignored, n_oversize, n_nopeer, n_send_err;
+
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+    else if (c < 0x20) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+static void status(const char *event, const char *key, const char *val) {
+  fprintf(stderr, "{\"event\":\"%s\"", event);
+  if (key) {
+    fprintf(stderr, ",\"%s\":", key);
+    json_str(stderr, val);
+  }
+  fputs("}\n", stderr);
+  fflush(stderr);
+}
+
+static void die(const char *what) {
+  char msg[512];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(errno));
+  status("error", "message", msg);
+  exit(1);
+}
+
+static void die_msg(const char *msg) {
+  status("error", "message", msg);
+  exit(1);
+}
+
+static void set_nonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) die("fcntl(O_NONBLOCK)");
+}
+
+/* ---------- device setup ---------- */
+
+static void open_dgram_listen(const char *path) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof a.sun_path) die_msg("dgram-listen: path longer than 107 bytes");
+  strcpy(a.sun_path, path);
+  dev = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (dev < 0) die("socket(AF_UNIX, SOCK_DGRAM)");
+  struct stat st;
+  if (lstat(path, &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) die_msg("dgram-listen: path exists and is not a socket");
+    unlink(path);
+  }
+  if (bind(dev, (struct sockaddr *)&a, sizeof a) < 0) die("bind(dgram path)");
+  int sz = SOCK_BUF;
+  setsockopt(dev, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+  setsockopt(dev, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+}
+
+static void open_dgram_fd(const char *s) {
+  char *end;
+  long fd = strtol(s, &end, 10);
+  if (*s == 0 || *end != 0 || fd < 0 || fd > 1 << 20) die_msg("dgram-fd: expected a descriptor number");
+  int type = 0;
+  socklen_t tl = sizeof type;
+  if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0) die("dgram-fd: getsockopt(SO_TYPE)");
+  if (type != SOCK_DGRAM && type != SOCK_SEQPACKET) die_msg("dgram-fd: descriptor is not a datagram socket");
+  dev = (int)fd;
+  set_nonblock(dev);
+}
+
+static int parse_mac(const char *s, unsigned char m[6]) {
+  unsigned v[6];
+  char tail;
+  if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6) return -1;
+  for (int i = 0; i < 6; i++) {
+    if (v[i] > 255) return -1;
+    m[i] = (unsigned char)v[i];
+  }
+  return 0;
+}
+
+static void ifreq_ioctl(int s, unsigned long req, struct ifreq *ifr, const char *what) {
+  if (ioctl(s, req, ifr) < 0) die(what);
+}
+
+static void open_tap(const char *netns, const char *ifname, const char *mac, const char *addr,
+                     const char *gateway, int mtu, int disable_ipv6) {
+  int nsfd = open(netns, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0) die("open(netns path)");
+  if (setns(nsfd, CLONE_NEWNET) < 0) die("setns(CLONE_NEWNET)");
+  close(nsfd);
+
+  dev = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (dev < 0) die("open(/dev/net/tun)");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  if (strlen(ifname) >= IFNAMSIZ) die_msg("tap: interface name longer than 15 bytes");
+  strcpy(ifr.ifr_name, ifname);
+  if (ioctl(dev, TUNSETIFF, &ifr) < 0) die("ioctl(TUNSETIFF)");
+  char name[IFNAMSIZ + 1] = {0};
+  memcpy(name, ifr.ifr_name, IFNAMSIZ);
+
+  if (disable_ipv6) {
+    char p[128];
+    snprintf(p, sizeof p, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+    int f = open(p, O_WRONLY | O_CLOEXEC);
+    if (f >= 0) {
+      if (write(f, "1", 1) != 1) status("warning", "message", "could not disable IPv6 on the TAP");
+      close(f);
+    }
+  }
+
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) die("socket(AF_INET) for interface configuration");
+  /* Loopback up, as slirp4netns --configure does. */
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  ifreq_ioctl(s, SIOCGIFFLAGS, &ifr, "ioctl(SIOCGIFFLAGS lo)");
+  ifr.ifr_flags |= IFF_UP;
+  ifreq_ioctl(s, SIOCSIFFLAGS, &ifr, "ioctl(SIOCSIFFLAGS lo)");
+
+  if (mac) {
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, name);
+    ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    if (parse_mac(mac, (unsigned char *)ifr.ifr_hwaddr.sa_data) < 0) die_msg("tap: --mac must be six hex octets separated by ':'");
+    ifreq_ioctl(s, SIOCSIFHWADDR, &ifr, "ioctl(SIOCSIFHWADDR)");
+  }
+  if (mtu > 0) {
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, name);
+    ifr.ifr_mtu = mtu;
+    ifreq_ioctl(s, SIOCSIFMTU, &ifr, "ioctl(SIOCSIFMTU)");
+  }
+  if (addr) {
+    char ip[64];
+    int prefix = 24;
+    const char *slash = strchr(addr, '/');
+    size_t iplen = slash ? (size_t)(slash - addr) : strlen(addr);
+    if (iplen >= sizeof ip) die_msg("tap: --addr too long");
+    memcpy(ip, addr, iplen);
+    ip[iplen] = 0;
+    if (slash) {
+      char *end;
+      long p = strtol(slash + 1, &end, 10);
+      if (*end != 0 || p < 0 || p > 32) die_msg("tap: --addr prefix must be 0..32");
+      prefix = (int)p;
+    }
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, name);
+    sin->sin_family = AF_INET;
+    if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1) die_msg("tap: --addr is not an IPv4 address");
+    ifreq_ioctl(s, SIOCSIFADDR, &ifr, "ioctl(SIOCSIFADDR)");
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, name);
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = prefix == 0 ? 0 : htonl(0xffffffffu << (32 - prefix));
+    ifreq_ioctl(s, SIOCSIFNETMASK, &ifr, "ioctl(SIOCSIFNETMASK)");
+  }
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, name);
+  ifreq_ioctl(s, SIOCGIFFLAGS, &ifr, "ioctl(SIOCGIFFLAGS tap)");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  ifreq_ioctl(s, SIOCSIFFLAGS, &ifr, "ioctl(SIOCSIFFLAGS tap)");
+  if (gateway) {
+    struct rtentry rt;
+    memset(&rt, 0, sizeof rt);
+    struct sockaddr_in *dst = (struct sockaddr_in *)&rt.rt_dst;
+    struct sockaddr_in *gw = (struct sockaddr_in *)&rt.rt_gateway;
+    struct sockaddr_in *mask = (struct sockaddr_in *)&rt.rt_genmask;
+    dst->sin_family = gw->sin_family = mask->sin_family = AF_INET;
+    if (inet_pton(AF_INET, gateway, &gw->sin_addr) != 1) die_msg("tap: --gateway is not an IPv4 address");
+    rt.rt_flags = RTF_UP | RTF_GATEWAY;
+    rt.rt_dev = name;
+    if (ioctl(s, SIOCADDRT, &rt) < 0) die("ioctl(SIOCADDRT default route)");
+  }
+  close(s);
+  status("configured", "ifname", name);
+}
+
+/* ---------- relay ---------- */
+
+static uint8_t *obuf, *ibuf;
+static size_t olen, ooff, ilen, ipos;
+static int dev_blocked;
+
+/* Read as many frames from the device as fit; returns 0 on EAGAIN, -1 on device EOF. */
+static int pump_dev_to_buf(void) {
+  for (int iter = 0; iter < 256; iter++) {
+    if (OBUF_CAP - olen < MAX_FRAME + 5) {
+      if (ooff == 0) return 0;
+      memmove(obuf, obuf + ooff, olen - ooff);
+      olen -= ooff;
+      ooff = 0;
+      if (OBUF_CAP - olen < MAX_FRAME + 5) return 0;
+    }
+    uint8_t *dst = obuf + olen + 4;
+    ssize_t n;
+    struct sockaddr_un from;
+    socklen_t fromlen = sizeof from;
+    if (mode == M_DGRAM_LISTEN) n = recvfrom(dev, dst, MAX_FRAME + 1, 0, (struct sockaddr *)&from, &fromlen);
+    else n = read(dev, dst, MAX_FRAME + 1);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return 0;
+      if (mode == M_TAP && errno == EIO) return 0; /* link down */
+      die("read(device)");
+    }
+    if (n == 0 && mode == M_DGRAM_FD) {
+      /* zero-length datagram: not a frame; a socketpair never reports EOF this way */
+      continue;
+    }
+    if (mode == M_DGRAM_LISTEN) {
+      if (!have_peer) {
+        if (fromlen <= sizeof(sa_family_t)) {
+          if (n_ignored++ < 3) status("ignored", "reason", "datagram from an unbound (unnamed) sender; it cannot be answered");
+          continue;
+        }
+        memcpy(&peer, &from, fromlen);
+        peerlen = fromlen;
+        have_peer = 1;
+        char path[sizeof from.sun_path + 1] = {0};
+        memcpy(path, from.sun_path, fromlen - sizeof(sa_family_t));
+        status("peer", "path", path[0] ? path : "@abstract");
+      } else if (fromlen != peerlen || memcmp(&from, &peer, fromlen) != 0) {
+        if (n_ignored++ < 3) status("ignored", "reason", "datagram from a sender other than the locked peer");
+        continue;
+      }
+      /* The vfkit magic is consumed, never treated as a frame (4 bytes cannot be Ethernet). */
+      if (n == 4 && memcmp(dst, "VFKT", 4) == 0) continue;
+    }
+    if (n == 0) continue;
+    if (n > MAX_FRAME) {
+      n_oversize++;
+      continue;
+    }
+    uint8_t *h = obuf + olen;
+    h[0] = (uint8_t)(n >> 24);
+    h[1] = (uint8_t)(n >> 16);
+    h[2] = (uint8_t)(n >> 8);
+    h[3] = (uint8_t)n;
+    olen += 4 + (size_t)n;
+  }
+  return 0;
+}
+
+static void flush_stream(void) {
+  while (ooff < olen) {
+    ssize_t w = write(STREAM_FD, obuf + ooff, olen - ooff);
+    if (w < 0) {
+      if (errno == EAGAIN || errno == EINTR) return;
+      if (errno == EPIPE || errno == ECONNRESET) exit(0);
+      die("write(stream)");
+    }
+    ooff += (size_t)w;
+  }
+  olen = ooff = 0;
+}
+
+/* Write parsed frames from ibuf to the device; stops when the device would block. */
+static void drain_ibuf_to_dev(void) {
+  while (ilen - ipos >= 4) {
+    uint8_t *h = ibuf + ipos;
+    uint32_t len = ((uint32_t)h[0] << 24) | ((uint32_t)h[1] << 16) | ((uint32_t)h[2] << 8) | h[3];
+    if (len == 0 || len > MAX_FRAME) {
+      char msg[128];
+      snprintf(msg, sizeof msg, "stream from the proxy carried an invalid length %u", len);
+      die_msg(msg);
+    }
+    if (ilen - ipos < 4 + len) break;
+    ssize_t w;
+    if (mode == M_DGRAM_LISTEN) {
+      if (!have_peer) {
+        n_nopeer++;
+        ipos += 4 + len;
+        continue;
+      }
+      w = sendto(dev, h + 4, len, 0, (struct sockaddr *)&peer, peerlen);
+    } else {
+      w = write(dev, h + 4, len);
+    }
+    if (w < 0) {
+      if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
+        dev_blocked = 1;
+        break;
+      }
+      /* Peer gone (ECONNREFUSED/ENOENT) or a frame the device refuses: drop it, say so once. */
+      if (n_send_err++ < 3) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "dropping a frame the device refused: %s", strerror(errno));
+        status("warning", "message", msg);
+      }
+    }
+    ipos += 4 + len;
+  }
+  if (ipos == ilen) ipos = ilen = 0;
+  else if (ipos > IBUF_CAP / 2) {
+    memmove(ibuf, ibuf + ipos, ilen - ipos);
+    ilen -= ipos;
+    ipos = 0;
+  }
+}
+
+static void relay(void) {
+  obuf = malloc(OBUF_CAP);
+  ibuf = malloc(IBUF_CAP);
+  if (!obuf || !ibuf) die_msg("out of memory");
+  set_nonblock(STREAM_FD);
+  for (;;) {
+    struct pollfd p[2] = {{.fd = dev}, {.fd = STREAM_FD}};
+    int obuf_room = OBUF_CAP - (olen - ooff) >= MAX_FRAME + 5;
+    if (obuf_room) p[0].events |= POLLIN;
+    if (dev_blocked) p[0].events |= POLLOUT;
+    if (!dev_blocked && IBUF_CAP - ilen > 0) p[1].events |= POLLIN;
+    if (olen > ooff) p[1].events |= POLLOUT;
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (IBUF_CAP - ilen == 0) {
+        memmove(ibuf, ibuf + ipos, ilen - ipos);
+        ilen -= ipos;
+        ipos = 0;
+      }
+      ssize_t r = read(STREAM_FD, ibuf + ilen, IBUF_CAP - ilen);
+      if (r == 0) exit(0);
+      if (r < 0) {
+        if (errno == ECONNRESET) exit(0);
+        if (errno != EAGAIN && errno != EINTR) die("read(stream)");
+      } else {
+        ilen += (size_t)r;
+      }
+      drain_ibuf_to_dev();
+    }
+    if (dev_blocked && (p[0].revents & (POLLOUT | POLLERR))) {
+      dev_blocked = 0;
+      drain_ibuf_to_dev();
+    }
+    if (p[0].revents & (POLLIN | POLLERR)) pump_dev_to_buf();
+    if (olen > ooff) flush_stream();
+  }
+}
+
+static void usage(void) {
+  fputs("usage: netproxy-helper dgram-listen PATH\n"
+        "       netproxy-helper dgram-fd N\n"
+        "       netproxy-helper tap --netns PATH [--ifname NAME] [--mac MAC] [--addr IP/PREFIX]\n"
+        "                           [--gateway IP] [--mtu N] [--disable-ipv6]\n"
+        "frames are relayed over fd 3 (u32 big-endian length + Ethernet frame)\n",
+        stderr);
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) usage();
+  struct stat st;
+  if (fstat(STREAM_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) die_msg("fd 3 must be a stream socket (the relay channel)");
+  if (strcmp(argv[1], "dgram-listen") == 0 && argc == 3) {
+    mode = M_DGRAM_LISTEN;
+    open_dgram_listen(argv[2]);
+  } else if (strcmp(argv[1], "dgram-fd") == 0 && argc == 3) {
+    mode = M_DGRAM_FD;
+    open_dgram_fd(argv[2]);
+  } else if (strcmp(argv[1], "tap") == 0) {
+    const char *netns = NULL, *ifname = "tap0", *mac = NULL, *addr = NULL, *gw = NULL;
+    int mtu = 0, no6 = 0;
+    for (int i = 2; i < argc; i++) {
+      const char *a = argv[i];
+      const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+      if (strcmp(a, "--disable-ipv6") == 0) { no6 = 1; continue; }
+      if (!v) usage();
+      if (strcmp(a, "--netns") == 0) netns = v;
+      else if (strcmp(a, "--ifname") == 0) ifname = v;
+      else if (strcmp(a, "--mac") == 0) mac = v;
+      else if (strcmp(a, "--addr") == 0) addr = v;
+      else if (strcmp(a, "--gateway") == 0) gw = v;
+      else if (strcmp(a, "--mtu") == 0) {
+        char *end;
+        long m = strtol(v, &end, 10);
+        if (*end || m < 68 || m > 65521) die_msg("tap: --mtu must be 68..65521");
+        mtu = (int)m;
+      } else usage();
+      i++;
+    }
+    if (!netns) usage();
+    mode = M_TAP;
+    open_tap(netns, ifname, mac, addr, gw, mtu, no6);
+  } else {
+    usage();
+  }
+  status("ready", NULL, NULL);
+  relay();
+  return 0;
+}

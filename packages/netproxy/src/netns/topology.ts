@@ -1,0 +1,118 @@
+/**
+ * Helpers to build throw-away network-namespace topologies with iproute2 (root only): uniquely
+ * named namespaces, veth links between them, addresses and routes, commands run inside a
+ * namespace, and a cleanup that removes everything even when a test failed half-way.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { existsSync } from "node:fs";
+import { promisify } from "node:util";
+
+const execFileP = promisify(execFile);
+let counter = 0;
+
+/** Why namespaces cannot be used here, or null when they can. */
+export function netnsUnavailableReason(): string | null {
+  if (process.platform !== "linux") return "network namespaces need Linux";
+  if (typeof process.getuid === "function" && process.getuid() !== 0) return "network namespaces need root";
+  const probe = `sbx-probe-${process.pid}-${counter++}`;
+  try {
+    execFileSync("ip", ["netns", "add", probe], { stdio: "pipe" });
+    execFileSync("ip", ["netns", "del", probe], { stdio: "pipe" });
+  } catch (e) {
+    return `ip netns add failed: ${(e as Error).message.split("\n")[0]}`;
+  }
+  if (!existsSync("/dev/net/tun")) return "/dev/net/tun is missing";
+  return null;
+}
+
+/** True when namespaces (and TAP devices) can be created. */
+export function canRunNetns(): boolean {
+  return netnsUnavailableReason() === null;
+}
+
+/** Run a command and return stdout; errors carry the command line and stderr. */
+export async function run(cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+  try {
+    const r = await execFileP(cmd, args, { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 << 20 });
+    return r.stdout;
+  } catch (e) {
+    const err = e as Error & { stderr?: string };
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${err.stderr?.trim() || err.message}`, { cause: e });
+  }
+}
+
+/** A set of namespaces and links owned by one test run; `destroy()` removes them all. */
+export class Topology {
+  private readonly namespaces: string[] = [];
+  private readonly children = new Set<ChildProcess>();
+  private readonly tag: string;
+
+  constructor(tag = "sbx") {
+    this.tag = `${tag}-${process.pid}-${counter++}`;
+  }
+
+  /** Create a namespace named `<tag>-<pid>-<n>-<suffix>` with loopback up; returns its name. */
+  async netns(suffix: string): Promise<string> {
+    const name = `${this.tag}-${suffix}`;
+    await run("ip", ["netns", "add", name]);
+    this.namespaces.push(name);
+    await run("ip", ["-n", name, "link", "set", "lo", "up"]);
+    return name;
+  }
+
+  /** The namespace file for `name` (what `netns:PATH` takes). */
+  static path(name: string): string {
+    return `/run/netns/${name}`;
+  }
+
+  /**
+   * Connect two namespaces with a veth pair and give each end an address (`a.b.c.d/len`).
+   * Interface names must be at most 15 bytes.
+   */
+  async veth(nsA: string, ifA: string, addrA: string | null, nsB: string, ifB: string, addrB: string | null, mtu?: number): Promise<void> {
+    await run("ip", ["link", "add", ifA, "netns", nsA, "type", "veth", "peer", "name", ifB, "netns", nsB]);
+    for (const [ns, ifn, addr] of [
+      [nsA, ifA, addrA],
+      [nsB, ifB, addrB],
+    ] as const) {
+      if (mtu) await run("ip", ["-n", ns, "link", "set", ifn, "mtu", String(mtu)]);
+      if (addr) await run("ip", ["-n", ns, "addr", "add", addr, "dev", ifn]);
+      await run("ip", ["-n", ns, "link", "set", ifn, "up"]);
+    }
+  }
+
+  /** Add a route inside a namespace, e.g. `route(ns, "default", "via", "10.0.0.1")`. */
+  async route(ns: string, ...spec: string[]): Promise<void> {
+    await run("ip", ["-n", ns, "route", "add", ...spec]);
+  }
+
+  /** Run a command inside a namespace to completion; returns stdout. */
+  exec(ns: string, cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+    return run("ip", ["netns", "exec", ns, cmd, ...args], opts);
+  }
+
+  /** Start a long-running command inside a namespace; it is killed by `destroy()`. */
+  spawn(ns: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+    const child = spawn("ip", ["netns", "exec", ns, cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], ...opts });
+    this.children.add(child);
+    child.on("exit", () => this.children.delete(child));
+    return child;
+  }
+
+  /** Kill started processes and delete every namespace (their veths go with them). Never throws. */
+  async destroy(): Promise<void> {
+    for (const c of this.children) {
+      c.kill("SIGKILL");
+    }
+    await Promise.all(
+      [...this.children].map((c) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())))),
+    );
+    for (const ns of this.namespaces.splice(0).reverse()) {
+      try {
+        await run("ip", ["netns", "del", ns]);
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}

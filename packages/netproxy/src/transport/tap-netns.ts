@@ -1,0 +1,40 @@
+/**
+ * "netns mode": a TAP device inside a target network namespace (like `slirp4netns --configure`),
+ * so an ordinary process tree in that namespace gets the policy-enforced network without a VM. The
+ * native helper enters the namespace, creates and configures the TAP (MAC, MTU, address, default
+ * route via the gateway, loopback up) and relays its frames to us.
+ */
+import { startHelper, type HelperStatus } from "./native-helper.js";
+import type { StreamLink, StreamLinkOptions } from "./stream-link.js";
+
+/** How to set up the TAP inside the namespace. */
+export interface TapConfig {
+  /** Network namespace file: `/run/netns/NAME` or `/proc/PID/ns/net`. */
+  netns: string;
+  /** Interface name inside the namespace. Default `tap0`. */
+  ifname?: string;
+  /** The guest-side MAC (the namespace is the guest), e.g. `02:6d:73:00:00:02`. */
+  mac?: string;
+  /** Guest IPv4 address. */
+  address?: string;
+  /** Prefix length for `address`. Default 24. */
+  prefixLength?: number;
+  /** Default route via this gateway (the proxy's address). */
+  gateway?: string;
+  /** Interface MTU. Default 1500. */
+  mtu?: number;
+  /** Disable IPv6 on the TAP (no RS/MLD chatter, for stacks without IPv6). Default false. */
+  disableIpv6?: boolean;
+}
+
+/** Create and configure the TAP in `cfg.netns` and return its frame link (max frame = MTU + 14). */
+export async function openTapInNetns(cfg: TapConfig, opts: StreamLinkOptions & { onStatus?: (s: HelperStatus) => void } = {}): Promise<StreamLink> {
+  const mtu = cfg.mtu ?? 1500;
+  const args = ["tap", "--netns", cfg.netns, "--ifname", cfg.ifname ?? "tap0", "--mtu", String(mtu)];
+  if (cfg.mac) args.push("--mac", cfg.mac);
+  if (cfg.address) args.push("--addr", `${cfg.address}/${cfg.prefixLength ?? 24}`);
+  if (cfg.gateway) args.push("--gateway", cfg.gateway);
+  if (cfg.disableIpv6) args.push("--disable-ipv6");
+  const h = await startHelper(args, { maxFrameSize: mtu + 14, ...opts, name: opts.name ?? `netns:${cfg.netns}` });
+  return h.link;
+}
