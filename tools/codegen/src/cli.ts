@@ -9,9 +9,11 @@ import { genDirs, plan } from "./generate.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const check = process.argv.includes("--check");
+const onlyIdx = process.argv.indexOf("--only");
+const only = onlyIdx > 0 ? process.argv[onlyIdx + 1]?.split(",") : undefined;
 
 try {
-  const outputs = await plan(repoRoot);
+  const outputs = await plan(repoRoot, only);
   const drift: string[] = [];
   for (const [path, text] of outputs) {
     const current = existsSync(path) ? readFileSync(path, "utf8") : undefined;
@@ -22,7 +24,7 @@ try {
       writeFileSync(path, text);
     }
   }
-  for (const dir of genDirs(repoRoot, outputs)) {
+  for (const dir of only ? [] : genDirs(repoRoot, outputs)) {
     for (const f of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
       const p = join(dir, f.name);
       if (f.isFile() && !outputs.has(p) && !f.name.startsWith(".")) {

@@ -24,8 +24,10 @@ export interface SchemaFile {
 export type Outputs = Map<string, string>;
 
 /** Read and profile-check every schema under `schemasDir`; throws listing every violation. */
-export function loadSchemas(schemasDir: string): SchemaFile[] {
-  const files = readdirSync(schemasDir).filter((f) => f.endsWith(".schema.json")).sort();
+export function loadSchemas(schemasDir: string, only?: string[]): SchemaFile[] {
+  const files = readdirSync(schemasDir)
+    .filter((f) => f.endsWith(".schema.json") && (!only || only.includes(f.replace(/\.schema\.json$/, ""))))
+    .sort();
   const problems: string[] = [];
   const out: SchemaFile[] = [];
   for (const f of files) {
@@ -55,8 +57,9 @@ function camel(base: string): string {
 }
 
 /** Build every output file in memory, formatted and type-checked. */
-export async function plan(repoRoot: string): Promise<Outputs> {
-  const schemas = loadSchemas(join(repoRoot, "schemas"));
+/** `only` restricts generation to some schema base names (for working on one schema at a time). */
+export async function plan(repoRoot: string, only?: string[]): Promise<Outputs> {
+  const schemas = loadSchemas(join(repoRoot, "schemas"), only);
   const outputs: Outputs = new Map();
   const byOwner = new Map<string, SchemaFile[]>();
   for (const s of schemas) byOwner.set(s.owner, [...(byOwner.get(s.owner) ?? []), s]);

@@ -74,7 +74,7 @@ export function checkProfile(root: SchemaNode, file: string): ProfileIssue[] {
         add(ptr, "objects must set additionalProperties: false (or a value schema for maps)");
       }
       for (const [k, v] of Object.entries(node.properties ?? {})) {
-        if (!SNAKE.test(k)) add(`${ptr}/properties/${k}`, "property names must be snake_case");
+        if (!SNAKE.test(k) && !(k === "$schema" && ptr === "")) add(`${ptr}/properties/${k}`, "property names must be snake_case");
         walk(v, `${ptr}/properties/${k}`, false);
       }
       for (const r of node.required ?? []) {

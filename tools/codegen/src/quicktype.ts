@@ -21,7 +21,10 @@ const TARGETS: Target[] = [
 
 /** Rewrite `$defs` refs to draft-07 `definitions` so quicktype keeps the type names. */
 function toDraft07(root: SchemaNode): unknown {
-  const text = JSON.stringify(root, (k, v) => (k === "$schema" ? "http://json-schema.org/draft-07/schema#" : v))
+  // The root `$schema` *property* is editor metadata, not part of the canonical wire format.
+  const { $schema: _editorHint, ...properties } = root.properties ?? {};
+  const draft = { ...root, $schema: "http://json-schema.org/draft-07/schema#", properties };
+  const text = JSON.stringify(draft)
     .replaceAll('"#/$defs/', '"#/definitions/')
     .replace('"$defs":', '"definitions":');
   return JSON.parse(text);

@@ -120,7 +120,8 @@ function base(node: SchemaNode, indent: string): string {
         let e = expr(v, indent + "  ");
         if (v.default === undefined && !req.has(k)) e += ".optional()";
         const doc = jsdoc(v.description, indent + "  ");
-        return `${doc ? doc + "\n" : ""}${indent}  ${k}: ${e},`;
+        const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : JSON.stringify(k);
+        return `${doc ? doc + "\n" : ""}${indent}  ${key}: ${e},`;
       });
       return `z.strictObject({\n${fields.join("\n")}\n${indent}})`;
     }

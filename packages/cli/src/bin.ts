@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+/** Entry point of the `sandbox` command. */
+import { main } from "./main.js";
+
+process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test: generated-code drift, type-checks, every package's vitest suite (unit, netns and VM
+# end-to-end), the conformance suite and the polyglot parity harnesses. Prints one summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1
+export SANDBOX_TEST_REPORT_DIR="$PWD/.cache/test-reports"
+rm -rf "$SANDBOX_TEST_REPORT_DIR"; mkdir -p "$SANDBOX_TEST_REPORT_DIR"
+status=0
+step() { echo "== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
+step pnpm --silent generate --check
+step pnpm --silent typecheck --output-logs=errors-only
+step pnpm --silent test --concurrency=1 --output-logs=new-only
+step pnpm --silent conformance --output-logs=new-only
+step pnpm --silent conformance:polyglot
+node scripts/test-summary.mjs "$SANDBOX_TEST_REPORT_DIR" || status=1
+exit $status
