@@ -1,0 +1,215 @@
+/**
+ * Rule buckets: for one (direction, protocol) pair, the IP-level rules indexed by destination
+ * (any list, per-group lists, IPv4 and IPv6 prefix tries) with port-range indexes, so the lowest
+ * matching rule index is found without walking every rule. All queries are allocation-free.
+ */
+import { PrefixTrie4, PrefixTrie6 } from "../net/trie.js";
+import { GROUP_NAMES } from "./groups.js";
+import { K_ANY, K_CIDR4, K_CIDR6, K_DOMAIN, K_GROUP, K_SUFFIX, NONE, portOk, type RuleTable } from "./rule-table.js";
+
+/**
+ * An ascending list of candidate rule indices plus, for longer lists, a port-segment index: the
+ * port space cut at every range boundary, and per segment the first candidate admitting it.
+ */
+export interface CandList {
+  readonly idx: Int32Array;
+  /** Segment starts (ascending, cuts[0] = 0), or null when the list is scanned linearly. */
+  readonly cuts: Int32Array | null;
+  /** First admitting candidate per segment (NONE if none). */
+  readonly first: Int32Array | null;
+  /** First candidate without a port filter (the answer for port-less ICMP), NONE if none. */
+  readonly firstNoPort: number;
+}
+
+const EMPTY: CandList = { idx: new Int32Array(0), cuts: null, first: null, firstNoPort: NONE };
+const SEGMENT_MIN = 8;
+
+/** Builds a candidate list from ascending rule indices. */
+export function buildCandList(t: RuleTable, indices: readonly number[]): CandList {
+  if (indices.length === 0) return EMPTY;
+  const idx = Int32Array.from(indices);
+  let firstNoPort = NONE;
+  for (const r of idx) {
+    if (t.portLen[r] === 0) {
+      firstNoPort = r;
+      break;
+    }
+  }
+  if (idx.length < SEGMENT_MIN) return { idx, cuts: null, first: null, firstNoPort };
+  const cutSet = new Set<number>([0]);
+  for (const r of idx) {
+    const off = t.portOff[r]!;
+    for (let k = off; k < off + t.portLen[r]!; k++) {
+      cutSet.add(t.lo[k]!);
+      if (t.hi[k]! < 65535) cutSet.add(t.hi[k]! + 1);
+    }
+  }
+  const cuts = Int32Array.from(cutSet).sort();
+  const first = new Int32Array(cuts.length).fill(NONE);
+  for (let s = 0; s < cuts.length; s++) {
+    const p = cuts[s]!;
+    for (const r of idx) {
+      if (portOk(t, r, p)) {
+        first[s] = r;
+        break;
+      }
+    }
+  }
+  return { idx, cuts, first, firstNoPort };
+}
+
+/**
+ * The first candidate `r` with `from <= r < bound` whose ports admit `port` (-1 = no port),
+ * or NONE.
+ */
+export function firstIn(t: RuleTable, list: CandList, port: number, from: number, bound: number): number {
+  const idx = list.idx;
+  const len = idx.length;
+  if (len === 0 || idx[0]! >= bound) return NONE;
+  if (from <= idx[0]!) {
+    if (port < 0) return list.firstNoPort < bound ? list.firstNoPort : NONE;
+    const cuts = list.cuts;
+    if (cuts !== null) {
+      let a = 0;
+      let b = cuts.length - 1;
+      while (a < b) {
+        const m = (a + b + 1) >> 1;
+        if (cuts[m]! <= port) a = m;
+        else b = m - 1;
+      }
+      const r = list.first![a]!;
+      return r < bound ? r : NONE;
+    }
+  }
+  for (let i = 0; i < len; i++) {
+    const r = idx[i]!;
+    if (r >= bound) return NONE;
+    if (r < from) continue;
+    if (portOk(t, r, port)) return r;
+  }
+  return NONE;
+}
+
+/** IP-level index of one (direction, protocol) slice of the policy. */
+export interface Bucket {
+  readonly any: CandList;
+  /** Per group code. */
+  readonly groups: readonly CandList[];
+  readonly v4: PrefixTrie4;
+  readonly v4Lists: readonly CandList[];
+  readonly v6: PrefixTrie6;
+  readonly v6Lists: readonly CandList[];
+  /** Deny Domain/DomainSuffix rules (for deferred evaluation). */
+  readonly domainDeny: CandList;
+  /** Lowest Domain/DomainSuffix rule index in the slice, NONE if none. */
+  readonly minDomain: number;
+}
+
+/** Builds a bucket from the rules selected by `pick` (ascending order preserved). */
+export function buildBucket(t: RuleTable, pick: (r: number) => boolean): Bucket {
+  const any: number[] = [];
+  const groups: number[][] = GROUP_NAMES.map(() => []);
+  const v4 = new PrefixTrie4();
+  const v6 = new PrefixTrie6();
+  const domainDeny: number[] = [];
+  let minDomain = NONE;
+  for (let r = 0; r < t.n; r++) {
+    if (!pick(r)) continue;
+    switch (t.kind[r]) {
+      case K_ANY:
+        any.push(r);
+        break;
+      case K_GROUP:
+        groups[t.group[r]!]!.push(r);
+        break;
+      case K_CIDR4: {
+        const c = t.cidrs[r]!;
+        if (c.family === 4) v4.insert(c.v4, c.prefix, r);
+        break;
+      }
+      case K_CIDR6: {
+        const c = t.cidrs[r]!;
+        if (c.family === 6) v6.insert(c.v6, c.prefix, r);
+        break;
+      }
+      case K_DOMAIN:
+      case K_SUFFIX:
+        if (minDomain === NONE) minDomain = r;
+        if (t.deny[r] === 1) domainDeny.push(r);
+        break;
+    }
+  }
+  return {
+    any: buildCandList(t, any),
+    groups: groups.map((g) => buildCandList(t, g)),
+    v4,
+    v4Lists: v4.values.map((l) => buildCandList(t, l)),
+    v6,
+    v6Lists: v6.values.map((l) => buildCandList(t, l)),
+    domainDeny: buildCandList(t, domainDeny),
+    minDomain,
+  };
+}
+
+/**
+ * Lowest rule index in `[from, bound)` of the bucket whose destination (any / group / CIDR)
+ * matches the address and whose ports admit `port`. `fam` 4 uses `a4`, 6 uses `b6`; `g` is the
+ * address's group code (-1 = none).
+ */
+export function firstIpMatch(
+  t: RuleTable,
+  b: Bucket,
+  fam: number,
+  a4: number,
+  b6: Uint8Array | null,
+  g: number,
+  port: number,
+  from: number,
+  bound: number,
+): number {
+  let best = firstIn(t, b.any, port, from, bound);
+  if (g >= 0) {
+    const r = firstIn(t, b.groups[g]!, port, from, best);
+    if (r < best) best = r;
+  }
+  if (fam === 4) {
+    const trie = b.v4;
+    if (trie.values.length === 0) return best;
+    const left = trie.left;
+    const right = trie.right;
+    const slot = trie.slot;
+    const lists = b.v4Lists;
+    let node = 0;
+    let bit = 31;
+    while (node >= 0) {
+      const s = slot[node]!;
+      if (s >= 0) {
+        const r = firstIn(t, lists[s]!, port, from, best);
+        if (r < best) best = r;
+      }
+      if (bit < 0) break;
+      node = ((a4 >>> bit) & 1) === 1 ? right[node]! : left[node]!;
+      bit--;
+    }
+    return best;
+  }
+  const trie = b.v6;
+  if (trie.values.length === 0 || b6 === null) return best;
+  const left = trie.left;
+  const right = trie.right;
+  const slot = trie.slot;
+  const lists = b.v6Lists;
+  let node = 0;
+  let i = 0;
+  while (node >= 0) {
+    const s = slot[node]!;
+    if (s >= 0) {
+      const r = firstIn(t, lists[s]!, port, from, best);
+      if (r < best) best = r;
+    }
+    if (i >= 128) break;
+    node = ((b6[i >> 3]! >> (7 - (i & 7))) & 1) === 1 ? right[node]! : left[node]!;
+    i++;
+  }
+  return best;
+}

@@ -1,0 +1,2 @@
+/** Barrel for TLS interception pattern matching. */
+export { tlsPatternMatches, tlsBypassed, tlsPatternSpecificity, mostSpecificPattern } from "./bypass.js";
