@@ -3,3 +3,4 @@
  * schemas/network.schema.json) and the policy semantics. Pure TypeScript, no I/O.
  */
 export * from "./gen/index.js";
+export * from "./config/index.js";

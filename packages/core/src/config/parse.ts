@@ -1,0 +1,126 @@
+/**
+ * `parseNetworkConfig`: the generated zod schema plus the semantic checks, every problem reported
+ * at once with its JSON path, the bad value and what is accepted.
+ *
+ * Two presence-dependent rules are resolved here, before zod fills in defaults (afterwards an
+ * absent field can no longer be told from a default one):
+ * - D2: with a `preset` (or `profiles`) and a `policy` that omits `default_egress` /
+ *   `default_ingress`, the preset's defaults apply instead of the fail-closed wire defaults.
+ * - Legacy `dns_rebind_protection`: used for `dns.rebind_protection` only when the nested field is
+ *   absent (the nested value wins).
+ */
+import type { z } from "zod";
+import { NetworkConfig } from "../gen/index.js";
+import { formatPath, valueAt, type ConfigIssue, type ConfigResult, type PathSegment, ConfigError } from "./issues.js";
+import { canonicalPresetName, policyFromProfiles, presetPolicy, type ProfileName } from "./presets.js";
+import { checkSemantics, IssueSink } from "./semantic.js";
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Applies the presence-dependent rules (see module doc) to a shallow copy of the raw input. */
+function resolvePresence(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  let base: { default_egress: string; default_ingress: string } | undefined;
+  if (typeof raw.preset === "string") {
+    const p = canonicalPresetName(raw.preset);
+    if (p !== undefined) base = presetPolicy(p);
+  } else if (Array.isArray(raw.profiles) && raw.profiles.every((p) => p === "public" || p === "private" || p === "host")) {
+    base = policyFromProfiles(raw.profiles as ProfileName[]);
+  }
+  if (base !== undefined && isObj(raw.policy)) {
+    const pol: Record<string, unknown> = { ...raw.policy };
+    if (pol.default_egress === undefined) pol.default_egress = base.default_egress;
+    if (pol.default_ingress === undefined) pol.default_ingress = base.default_ingress;
+    out.policy = pol;
+  }
+  if (typeof raw.dns_rebind_protection === "boolean") {
+    const dns = isObj(raw.dns) ? raw.dns : raw.dns === undefined ? {} : undefined;
+    if (dns !== undefined && dns.rebind_protection === undefined) out.dns = { ...dns, rebind_protection: raw.dns_rebind_protection };
+  }
+  return out;
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+function describeZodIssue(issue: ZodIssue, root: unknown): ConfigIssue[] {
+  const segs = issue.path.filter((s): s is string | number => typeof s !== "symbol") as PathSegment[];
+  const value = valueAt(root, segs);
+  const path = formatPath(segs);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((k) => ({
+        path: formatPath([...segs, k]),
+        message: `unknown field \`${k}\``,
+        value: valueAt(root, [...segs, k]),
+        expected: "one of the fields of the schema (schemas/network.schema.json); keys are snake_case",
+      }));
+    case "invalid_type":
+      if (value === undefined) return [{ path, message: "missing required field", expected: String(issue.expected) }];
+      return [{ path, message: `wrong type: expected ${issue.expected}`, value, expected: String(issue.expected) }];
+    case "invalid_value":
+      return [{ path, message: "unknown value", value, expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
+    case "too_big":
+      return [{ path, message: `value is too large`, value, expected: `${issue.inclusive === false ? "<" : "<="} ${String(issue.maximum)}${issue.origin === "array" ? " items" : issue.origin === "string" ? " characters" : ""}` }];
+    case "too_small":
+      return [{ path, message: `value is too small`, value, expected: `${issue.inclusive === false ? ">" : ">="} ${String(issue.minimum)}${issue.origin === "array" ? " items" : issue.origin === "string" ? " characters" : ""}` }];
+    case "invalid_union":
+      return [{ path, message: "does not match any accepted shape", value, expected: unionExpected(segs) }];
+    default:
+      return [{ path, message: issue.message, value }];
+  }
+}
+
+function unionExpected(segs: readonly PathSegment[]): string | undefined {
+  const last = [...segs].reverse().find((s) => typeof s === "string");
+  if (last === "allowed_hosts" || last === "passthrough") return '{"exact": "<host>"}, {"wildcard": "*.<suffix>"} or "any"';
+  if (last === "on_violation") return '"block", "block-and-log", "block-and-terminate" or {"passthrough": [<host pattern>, ...]}';
+  return undefined;
+}
+
+function owned(path: string, owners: ReadonlySet<string>): boolean {
+  for (const o of owners) if (path === o || path.startsWith(`${o}.`) || path.startsWith(`${o}[`)) return true;
+  return false;
+}
+
+/**
+ * Parses and validates a network config (the canonical wire format, D3). On success the value has
+ * every default filled in (zod output); normalize it with `normalizeNetworkConfig`. On failure
+ * every problem is listed.
+ */
+export function parseNetworkConfig(input: unknown): ConfigResult<NetworkConfig> {
+  if (!isObj(input)) {
+    return { ok: false, errors: [{ path: "$", message: "a network config must be a JSON object", value: input, expected: "an object such as {\"preset\": \"public-only\"}" }] };
+  }
+  const prepared = resolvePresence(input);
+  const sink = new IssueSink();
+  checkSemantics(input, sink);
+  const r = NetworkConfig.safeParse(prepared);
+  const errors: ConfigIssue[] = [];
+  if (!r.success) {
+    for (const issue of r.error.issues) {
+      for (const ci of describeZodIssue(issue, input)) if (!owned(ci.path, sink.owned)) errors.push(ci);
+    }
+  }
+  errors.push(...sink.issues);
+  if (errors.length > 0 || !r.success) return { ok: false, errors: dedupe(errors) };
+  return { ok: true, value: r.data };
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.path}\u0000${i.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Like {@link parseNetworkConfig} but throws a {@link ConfigError} listing every problem. */
+export function parseNetworkConfigOrThrow(input: unknown): NetworkConfig {
+  const r = parseNetworkConfig(input);
+  if (!r.ok) throw new ConfigError(r.errors);
+  return r.value;
+}
