@@ -1,2 +1,24 @@
-/** Placeholder entry point; replaced as the package grows. */
-export {};
+/**
+ * @sandbox/vmm-krun: libkrun guests with policy-enforced networking — the exact nerdbox annotation
+ * parser and its inverse, the libkrun binding (run in a child process), and @sandbox/netproxy as
+ * the network provider for `unixstream` / `unixgram` NICs.
+ */
+export { runNerdboxProbe } from "./nerdbox/probe.js";
+export type { NerdboxProbe, NerdboxProbeResult, NerdboxAnnotationsResult, NerdboxErrorResult } from "./nerdbox/probe.js";
+export { parseNetwork, networkToJSON, MISSING_REQUIRED } from "./nerdbox/network.js";
+export type { NerdboxNetwork, NerdboxNetworkJSON, NerdboxMode } from "./nerdbox/network.js";
+export { parseCtrNetwork, ctrNetworkToJSON, ctrResolvConf } from "./nerdbox/ctr-network.js";
+export type { CtrNetwork, CtrNetworkJSON } from "./nerdbox/ctr-network.js";
+export { fromAnnotations, initArgs, NerdboxAnnotationError, NETWORK_ANNOTATION_PREFIX, CTR_NETWORK_ANNOTATION_PREFIX, CTR_DNS_ANNOTATION } from "./nerdbox/bundle.js";
+export type { NerdboxBundle } from "./nerdbox/bundle.js";
+export { parseGuestArg, guestView, guestArgString, staticGateway, resolvConf } from "./nerdbox/guest.js";
+export type { GuestNetwork, GuestView } from "./nerdbox/guest.js";
+export { VIRTIO_NET_FEATURES, NET_ALL_FEATURES, COMPAT_NET_FEATURES, parseFeatures, featureNames } from "./nerdbox/features.js";
+export type { VirtioNetFeatureName } from "./nerdbox/features.js";
+export { compareSuffix, keysWithPrefix } from "./nerdbox/order.js";
+export { emitAnnotations, annotationValue } from "./nerdbox/emit.js";
+export type { ProviderSockets } from "./nerdbox/emit.js";
+export { toNerdboxNetwork, fromNerdboxNetwork, KrunConfigError } from "./config/convert.js";
+export type { KrunNetwork, KrunNetworkSettings, TsiPortMapping } from "./config/types.js";
+export { netCall, upstreamResult, NET_FLAG_VFKIT, NET_FLAG_DHCP_CLIENT, NERDBOX_NET_FLAG_INCLUDE_VNET_HEADER, EINVAL } from "./libkrun/plan.js";
+export type { NetCall } from "./libkrun/plan.js";

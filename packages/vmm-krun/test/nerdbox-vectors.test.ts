@@ -65,7 +65,7 @@ describe("D7 ordering", () => {
         "io.containerd.nerdbox.network.1": "socket=/tmp/b.sock,mode=unixgram,mac=fa:43:25:5d:6f:b5,addr=10.1.0.2/24",
         "io.containerd.nerdbox.network.0": "socket=/tmp/a.sock,mode=unixgram,mac=fa:43:25:5d:6f:b4,addr=192.168.127.2/24",
       },
-    }) as Record<string, unknown>;
+    }) as unknown as Record<string, unknown>;
     expect((r.libkrun as { c_path: string }[]).map((c) => c.c_path)).toEqual(["/tmp/a.sock", "/tmp/b.sock"]);
     expect(r.initArgs).toEqual([
       "-network=mac=fa:43:25:5d:6f:b4,addr=192.168.127.2/24",
@@ -79,7 +79,7 @@ describe("D7 ordering", () => {
     for (const s of ["zeta", "10", "", "2", "eth-main", "0"]) {
       ann[`io.containerd.nerdbox.network.${s}`] = `socket=/tmp/${s || "empty"}.sock,mode=unixstream,mac=fa:43:25:5d:6f:b4`;
     }
-    const r = runNerdboxProbe({ kind: "nerdbox_annotations", annotations: ann }) as Record<string, unknown>;
+    const r = runNerdboxProbe({ kind: "nerdbox_annotations", annotations: ann }) as unknown as Record<string, unknown>;
     expect((r.libkrun as { c_path: string }[]).map((c) => c.c_path)).toEqual([
       "/tmp/0.sock", "/tmp/2.sock", "/tmp/10.sock", "/tmp/empty.sock", "/tmp/eth-main.sock", "/tmp/zeta.sock",
     ]);

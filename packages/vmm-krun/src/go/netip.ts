@@ -69,8 +69,8 @@ function parseIPv4(inB: Uint8Array): Addr {
 }
 
 function parseIPv6(inB: Uint8Array): Addr {
-  let s = inB;
-  let zone = new Uint8Array(0);
+  let s: Uint8Array = inB;
+  let zone: Uint8Array = new Uint8Array(0);
   const pct = s.indexOf(0x25);
   if (pct !== -1) {
     zone = s.subarray(pct + 1);
