@@ -2,6 +2,7 @@
 export { type ConfigIssue, type ConfigResult, type PathSegment, ConfigError, formatConfigIssues, formatPath } from "./issues.js";
 export { parseNetworkConfig, parseNetworkConfigOrThrow } from "./parse.js";
 export {
+  type CanonicalNetworkConfig,
   normalizeNetworkConfig,
   canonicalizeNetworkConfig,
   canonicalizeNetworkConfigOrThrow,

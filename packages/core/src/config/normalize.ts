@@ -36,6 +36,9 @@ import { formatNameserver, parseNameserver } from "./nameserver.js";
 import { parseNetworkConfig } from "./parse.js";
 import { canonicalPresetName, denyListRules, policyFromProfiles, presetPolicy } from "./presets.js";
 
+/** A canonical config: a {@link NetworkConfig} whose policy is always present and explicit. */
+export type CanonicalNetworkConfig = NetworkConfig & { policy: NetworkPolicy };
+
 function canonName(n: string): string {
   const r = parseDomainName(n);
   return r.ok ? r.name : n;
@@ -112,7 +115,7 @@ function canonIp(s: string): string {
 }
 
 /** Normalizes a parsed config (see the module doc for what "canonical" means). */
-export function normalizeNetworkConfig(c: NetworkConfig): NetworkConfig {
+export function normalizeNetworkConfig(c: NetworkConfig): CanonicalNetworkConfig {
   const denyDomains = c.deny_domains.map(canonName);
   const denySuffixes = c.deny_domain_suffixes.map(canonName);
   const base = basePolicy(c);
@@ -177,13 +180,13 @@ export function normalizeNetworkConfig(c: NetworkConfig): NetworkConfig {
 }
 
 /** Parses, validates and normalizes in one step. */
-export function canonicalizeNetworkConfig(input: unknown): ConfigResult<NetworkConfig> {
+export function canonicalizeNetworkConfig(input: unknown): ConfigResult<CanonicalNetworkConfig> {
   const r = parseNetworkConfig(input);
   return r.ok ? { ok: true, value: normalizeNetworkConfig(r.value) } : r;
 }
 
 /** Like {@link canonicalizeNetworkConfig} but throws a {@link ConfigError} listing every problem. */
-export function canonicalizeNetworkConfigOrThrow(input: unknown): NetworkConfig {
+export function canonicalizeNetworkConfigOrThrow(input: unknown): CanonicalNetworkConfig {
   const r = canonicalizeNetworkConfig(input);
   if (!r.ok) throw new ConfigError(r.errors);
   return r.value;
