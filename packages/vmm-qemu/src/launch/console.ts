@@ -7,7 +7,7 @@
 export interface GuestEvent {
   /** Event name: boot, nic, lease, ready, result, done, warn. */
   event: string;
-  /** The `key=value` fields (values run to the next space). */
+  /** The `key=value` fields (values run to the next space; the first occurrence of a key wins). */
   fields: Record<string, string>;
   /** For `result` events: everything after `status=` (e.g. `ok`, `fail connect refused`). */
   rest: string;
@@ -28,12 +28,8 @@ export function parseGuestEvent(line: string): GuestEvent | undefined {
     const eq = w.indexOf("=");
     if (eq <= 0) continue;
     const key = w.slice(0, eq);
-    if (key === "status") {
-      rest = [w.slice(eq + 1), ...words.slice(i + 1)].join(" ");
-      fields.status = w.slice(eq + 1);
-      break;
-    }
-    fields[key] = w.slice(eq + 1);
+    if (key === "status" && !("status" in fields)) rest = [w.slice(eq + 1), ...words.slice(i + 1)].join(" ");
+    if (!(key in fields)) fields[key] = w.slice(eq + 1);
   }
   return { event, fields, rest };
 }

@@ -1,0 +1,85 @@
+/**
+ * Launcher tests with real QEMU processes: clear errors for a missing QEMU, kernel or KVM; a clean
+ * stop; and no QEMU left behind when the parent process is killed.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { probeKvm, QemuLaunchError, startVm, which } from "../../src/index.js";
+import { guestOrReason, requireE2E } from "./harness.js";
+
+const reason = guestOrReason().reason;
+if (reason && requireE2E) throw new Error(`launcher tests cannot run: ${reason}`);
+const pkgDir = fileURLToPath(new URL("../../", import.meta.url));
+
+/** True while the process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+describe("launcher errors", () => {
+  it("names a missing QEMU binary", async () => {
+    await expect(startVm({ boot: { kernel: "/nonexistent" }, qemu: "/nonexistent/qemu-system-x86_64" })).rejects.toThrow(
+      /QEMU not found: `\/nonexistent\/qemu-system-x86_64` is not an executable/,
+    );
+  });
+  it.skipIf(!which("qemu-system-x86_64"))("names a missing kernel", async () => {
+    const err = await startVm({ boot: { kernel: "/nonexistent/vmlinuz" } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QemuLaunchError);
+    expect((err as Error).message).toMatch(/kernel not found: \/nonexistent\/vmlinuz; build the test guest/);
+  });
+  it.skipIf(!which("qemu-system-x86_64"))("uses KVM only when a trial boot works, and says why not", async () => {
+    const probe = await probeKvm(which("qemu-system-x86_64")!);
+    const image = guestOrReason().image;
+    if (!image) return;
+    if (probe.usable) {
+      const vm = await startVm({ boot: { kernel: image.kernel, initrd: image.initrd }, accel: "kvm", network: { network_mode: "none" } });
+      expect(vm.accel).toBe("kvm");
+      await vm.stop();
+    } else {
+      expect(probe.reason).not.toBe("");
+      await expect(startVm({ boot: { kernel: image.kernel, initrd: image.initrd }, accel: "kvm" })).rejects.toThrow(/KVM was requested but does not work: /);
+    }
+  });
+});
+
+describe.skipIf(reason !== undefined)("launcher lifecycle", () => {
+  it("reports readiness, captures the console, stops cleanly", async () => {
+    const image = guestOrReason().image!;
+    const vm = await startVm({ boot: { kernel: image.kernel, initrd: image.initrd }, network: { network_mode: "none" }, scenario: "echo scenario-says-hi; sleep 300" });
+    await vm.ready(60_000);
+    await vm.waitForLine(/scenario-says-hi/, 10_000);
+    expect(vm.lines.some((l) => l.includes("@@sandbox boot"))).toBe(true);
+    const pid = vm.pid!;
+    const exit = await vm.stop();
+    expect(exit.signal === "SIGTERM" || exit.code === 0).toBe(true);
+    expect(alive(pid)).toBe(false);
+  }, 90_000);
+
+  it("never leaves QEMU behind when the parent is SIGKILLed", async () => {
+    // node itself (not the tsx wrapper, which would leave its node child alive) is the parent
+    const child = spawn(process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", `${pkgDir}test/fixtures/orphan.ts`], {
+      cwd: pkgDir,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let buf = "";
+      child.stdout.on("data", (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes("\n")) resolve(buf.split("\n")[0]!);
+      });
+      child.on("exit", (code) => reject(new Error(`fixture exited early (${code})`)));
+    });
+    const { pid } = JSON.parse(line) as { pid: number };
+    expect(alive(pid)).toBe(true);
+    child.kill("SIGKILL");
+    const deadline = Date.now() + 5000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(pid)).toBe(false);
+  }, 60_000);
+});
