@@ -75,6 +75,11 @@ export interface DnsForwarderOptions {
   readonly transport?: DnsUpstreamTransport;
   /** Receives one event per message. */
   readonly events?: (e: DnsEvent) => void;
+  /**
+   * Ports used when forwarding directly to a guest-chosen resolver (default 53 for UDP/TCP and
+   * 853 for DoT); only non-standard deployments and tests change them.
+   */
+  readonly directResolverPorts?: { readonly plain?: number; readonly dot?: number };
 }
 
 /** The host alias every sandbox knows (D6). */
@@ -100,7 +105,7 @@ function sameIp(a: IpAddr, b: IpAddr | undefined): boolean {
 
 function isUnspecified(a: IpAddr): boolean {
   const x = unmapIp(a);
-  return x.family === 4 ? x.v4 === 0 : x.v6.every((b) => b === 0);
+  return x.family === 4 ? x.v4 === 0 : x.v6.every((b: number) => b === 0);
 }
 
 /** A DNS handler plus the means to release its sockets. */
@@ -201,7 +206,8 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
           return respond(RCODE.NXDOMAIN);
         }
       }
-      targets = [{ ip: formatIp(unmapIp(ctx.resolverIp)), port }];
+      const direct = ctx.transport === "dot" ? (opts.directResolverPorts?.dot ?? 853) : (opts.directResolverPorts?.plain ?? 53);
+      targets = [{ ip: formatIp(unmapIp(ctx.resolverIp)), port: direct }];
     }
     const got = await exchange(query, q, ctx, targets, !toGateway);
     // Step 6: no usable response.

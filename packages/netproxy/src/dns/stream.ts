@@ -32,7 +32,7 @@ export function serveDnsStream(stream: Duplex, handler: DnsHandler, ctx: DnsQuer
   const idleMs = opts.idleMs ?? DNS_STREAM_IDLE_MS;
   const maxInFlight = opts.maxInFlight ?? 16;
   return new Promise((resolve) => {
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let inFlight = 0;
     let ended = false;
     let idle: NodeJS.Timeout | undefined;

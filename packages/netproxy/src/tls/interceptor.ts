@@ -1,0 +1,271 @@
+/**
+ * The L7 flow interceptor (semantics §5, §6.4) behind the stack's `FlowInterceptor` hook:
+ * intercepted TLS ports require an SNI and honour the stack's SNI-based egress decision; bypassed
+ * names are spliced raw; everything else is terminated with a per-SNI leaf, re-originated with
+ * upstream verification, and its plaintext requests pass the HTTP/1 filter (Host = SNI, secrets).
+ * Non-intercepted plain-HTTP flows get the filter too when secrets are configured.
+ */
+import { connect as netConnect } from "node:net";
+import { connect as tlsConnect, TLSSocket } from "node:tls";
+import type { Duplex } from "node:stream";
+import { formatIp, unmapIp, parseIp, type IpAddr, type SecretsConfig, type TlsConfig } from "@sandbox/core";
+import type { FlowInfo, FlowInterceptor, InterceptedFlow } from "../stack/types.js";
+import { RequestFilter, type FilterBlock } from "../http/request-filter.js";
+import { classifySecrets, type SecretPlan } from "../secrets/classify.js";
+import { canonicalSni, parseClientHello } from "./client-hello.js";
+import { duplexPair } from "./duplex-pair.js";
+import type { LeafCache } from "./leaf-cache.js";
+import { BypassList } from "./patterns.js";
+import type { UpstreamTrust } from "./roots.js";
+
+/** Events of the L7 layer. */
+export type L7Event =
+  | {
+      readonly type: "tls";
+      readonly action: "intercept" | "bypass" | "deny" | "no_sni" | "upstream_error" | "guest_error" | "passthrough";
+      readonly sni: string | null;
+      readonly dst: string;
+      readonly dstPort: number;
+      readonly reason: string;
+    }
+  | {
+      readonly type: "secret_violation";
+      readonly action: "block" | "block-and-log" | "block-and-terminate";
+      readonly envVar: string;
+      readonly placeholder: string;
+      readonly location: string;
+      readonly form: string;
+      readonly method?: string;
+      readonly path?: string;
+      readonly host?: string | null;
+      readonly dst: string;
+      readonly dstPort: number;
+    }
+  | { readonly type: "http_block"; readonly reason: string; readonly sni: string | null; readonly dst: string; readonly dstPort: number };
+
+/** Options of {@link L7Interceptor}. */
+export interface L7Options {
+  /** The `tls` section (core's parsed `TlsConfig`). */
+  readonly tls: Pick<TlsConfig, "enabled" | "intercepted_ports" | "bypass" | "block_quic_on_intercept">;
+  /** Leaf certificates (required when TLS interception is enabled). */
+  readonly leaves?: LeafCache;
+  /** Upstream roots and verification (required when TLS interception is enabled). */
+  readonly trust?: UpstreamTrust;
+  /** The `secrets` section. */
+  readonly secrets: Pick<SecretsConfig, "secrets" | "on_violation">;
+  /** The resolved-name cache (DNS pin of secrets). */
+  readonly cache: { anyHostFor(ip: IpAddr, pred: (host: string) => boolean): boolean };
+  /** Gateway addresses (the host alias is allowed there without a pin). */
+  readonly gateway: { readonly ipv4?: string; readonly ipv6?: string };
+  /** Opens the host-side TCP connection (default node:net). */
+  readonly connect?: (host: string, port: number) => Duplex;
+  /** Event sink. */
+  readonly events?: (e: L7Event) => void;
+  /** Called on a block-and-terminate violation: the sandbox must be terminated. */
+  readonly onTerminate?: (reason: string) => void;
+  /** Guest TLS handshake deadline (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
+}
+
+/** UDP ports whose datagrams the stack must drop (QUIC blocking, §5 step 8). */
+export function quicBlockedUdpPorts(tls: Pick<TlsConfig, "enabled" | "intercepted_ports" | "block_quic_on_intercept">): number[] {
+  return tls.enabled && tls.block_quic_on_intercept ? [...tls.intercepted_ports] : [];
+}
+
+/** True when a guest UDP datagram to `port` is dropped as QUIC on an intercepted port. */
+export function isQuicBlocked(tls: Pick<TlsConfig, "enabled" | "intercepted_ports" | "block_quic_on_intercept">, port: number): boolean {
+  return tls.enabled && tls.block_quic_on_intercept && tls.intercepted_ports.includes(port);
+}
+
+function sameIp(a: IpAddr, b: IpAddr | undefined): boolean {
+  return b !== undefined && formatIp(unmapIp(a)) === formatIp(unmapIp(b));
+}
+
+/** The TLS/HTTP interceptor. */
+export class L7Interceptor implements FlowInterceptor {
+  private readonly bypass: BypassList;
+  private readonly ports: ReadonlySet<number>;
+  private readonly gw: (IpAddr | undefined)[];
+  private readonly emit: (e: L7Event) => void;
+
+  constructor(private readonly opts: L7Options) {
+    this.bypass = new BypassList(opts.tls.bypass);
+    this.ports = new Set(opts.tls.enabled ? opts.tls.intercepted_ports : []);
+    this.gw = [opts.gateway.ipv4, opts.gateway.ipv6].map((s) => (s === undefined ? undefined : parseIp(s)));
+    this.emit = opts.events ?? (() => {});
+    if (opts.tls.enabled && (!opts.leaves || !opts.trust)) throw new Error("L7Interceptor: tls.enabled requires `leaves` and `trust`");
+  }
+
+  /** Intercepted TLS ports, and every other TCP port except DNS when secrets are configured. */
+  intercepts(flow: FlowInfo): boolean {
+    if (this.ports.has(flow.dstPort)) return true;
+    return this.opts.secrets.secrets.length > 0 && flow.dstPort !== 53 && flow.dstPort !== 853;
+  }
+
+  /** The stack's hook: returns the duplex standing for the flow's upstream, or null to FIN. */
+  async intercept(flow: InterceptedFlow): Promise<Duplex | null> {
+    const dst = formatIp(flow.dstIp);
+    if (flow.decision.verdict !== "allow") {
+      this.emit({ type: "tls", action: "deny", sni: flow.sni, dst, dstPort: flow.dstPort, reason: flow.decision.reason });
+      return null;
+    }
+    const [stackEnd, mine] = duplexPair();
+    if (!this.handle(mine, flow)) {
+      stackEnd.destroy();
+      return null;
+    }
+    return stackEnd;
+  }
+
+  /**
+   * Handle one flow whose guest bytes (starting with `flow.firstBytes`) arrive on `guest`.
+   * Returns false when the flow is refused outright (no SNI on an intercepted port).
+   */
+  handle(guest: Duplex, flow: InterceptedFlow): boolean {
+    const dst = formatIp(flow.dstIp);
+    const base = { dst, dstPort: flow.dstPort };
+    if (this.ports.has(flow.dstPort)) {
+      const hello = parseClientHello(flow.firstBytes);
+      const sni = canonicalSni(hello.kind === "hello" ? hello.sni : (flow.sni ?? undefined));
+      if (!sni) {
+        this.emit({ type: "tls", action: "no_sni", sni: null, ...base, reason: "intercepted ports require a TLS ClientHello with an SNI host name" });
+        return false;
+      }
+      if (this.bypass.matches(sni)) {
+        this.emit({ type: "tls", action: "bypass", sni, ...base, reason: "SNI matches a bypass pattern: raw splice" });
+        this.splice(guest, flow);
+        return true;
+      }
+      this.emit({ type: "tls", action: "intercept", sni, ...base, reason: "terminated with a leaf for the SNI" });
+      void this.mitm(guest, flow, sni);
+      return true;
+    }
+    // Non-intercepted port with secrets configured: TLS passes untouched, plain HTTP is filtered.
+    const first = flow.firstBytes[0];
+    if (first === 0x16 || flow.sni !== null) {
+      this.splice(guest, flow);
+      return true;
+    }
+    const upstream = this.connect(flow);
+    this.filterInto(guest, upstream, guest, flow, null);
+    return true;
+  }
+
+  private connect(flow: InterceptedFlow): Duplex {
+    return (this.opts.connect ?? ((h, p) => netConnect({ host: h, port: p })))(flow.upstreamHost, flow.dstPort);
+  }
+
+  private splice(guest: Duplex, flow: InterceptedFlow): void {
+    const up = this.connect(flow);
+    guest.pipe(up);
+    up.pipe(guest);
+    const kill = () => {
+      guest.destroy();
+      up.destroy();
+    };
+    guest.on("error", kill);
+    up.on("error", kill);
+    guest.on("close", () => up.destroy());
+    up.on("close", () => guest.destroy());
+  }
+
+  private planFor(flow: InterceptedFlow, tlsIntercepted: boolean): (host: string | null) => SecretPlan {
+    const memo = new Map<string | null, SecretPlan>();
+    const destinationIsGateway = this.gw.some((g) => sameIp(flow.dstIp, g));
+    return (host) => {
+      let p = memo.get(host);
+      if (!p) {
+        p = classifySecrets(this.opts.secrets, {
+          host,
+          tlsIntercepted,
+          destinationIsGateway,
+          pinned: (pred) => this.opts.cache.anyHostFor(flow.dstIp, pred),
+        });
+        memo.set(host, p);
+      }
+      return p;
+    };
+  }
+
+  private async mitm(guestRaw: Duplex, flow: InterceptedFlow, sni: string): Promise<void> {
+    const base = { sni, dst: formatIp(flow.dstIp), dstPort: flow.dstPort };
+    let leafCtx;
+    try {
+      leafCtx = (this.opts.leaves!.peek(sni) ?? (await this.opts.leaves!.get(sni))).context;
+    } catch (e) {
+      this.emit({ type: "tls", action: "guest_error", ...base, reason: `leaf certificate for ${sni}: ${(e as Error).message}` });
+      guestRaw.destroy();
+      return;
+    }
+    const guest = new TLSSocket(guestRaw as never, { isServer: true, secureContext: leafCtx, ALPNProtocols: ["http/1.1"] });
+    const timer = setTimeout(() => {
+      this.emit({ type: "tls", action: "guest_error", ...base, reason: "guest TLS handshake timed out" });
+      guest.destroy();
+    }, this.opts.handshakeTimeoutMs ?? 10_000);
+    guest.once("secure", () => clearTimeout(timer));
+    const choice = this.opts.trust!.choose(sni);
+    const up = tlsConnect({
+      socket: this.connect(flow) as never,
+      servername: sni,
+      secureContext: choice.secureContext,
+      rejectUnauthorized: choice.rejectUnauthorized,
+      ALPNProtocols: ["http/1.1"],
+    });
+    let failed = false;
+    const fail = (who: "upstream_error" | "guest_error", e: Error) => {
+      if (failed) return;
+      failed = true;
+      clearTimeout(timer);
+      this.emit({ type: "tls", action: who, ...base, reason: e.message });
+      guest.destroy();
+      up.destroy();
+      guestRaw.destroy();
+    };
+    up.on("error", (e) => fail("upstream_error", e));
+    guest.on("error", (e) => fail("guest_error", e));
+    guest.on("close", () => up.destroy());
+    up.on("close", () => {
+      if (!guest.destroyed) guest.end();
+    });
+    this.filterInto(guest, up, guestRaw, flow, sni);
+  }
+
+  /** Pipe guest→upstream through the request filter and upstream→guest raw. */
+  private filterInto(guest: Duplex, up: Duplex, guestRaw: Duplex, flow: InterceptedFlow, sni: string | null): void {
+    const dst = formatIp(flow.dstIp);
+    const filter = new RequestFilter({ mode: sni ? { kind: "intercepted", sni } : { kind: "plain" }, planFor: this.planFor(flow, sni !== null) });
+    const drop = (b: FilterBlock) => {
+      if (b.violation) {
+        this.emit({ type: "secret_violation", action: b.action, envVar: b.violation.envVar, placeholder: b.violation.placeholder, location: b.violation.location, form: b.violation.form, ...(b.violation.method !== undefined ? { method: b.violation.method, path: b.violation.path ?? "", host: b.violation.host ?? null } : {}), dst, dstPort: flow.dstPort });
+        if (b.action === "block-and-terminate") this.opts.onTerminate?.(b.reason);
+      } else {
+        this.emit({ type: "http_block", reason: b.reason, sni, dst, dstPort: flow.dstPort });
+      }
+      guest.destroy();
+      up.destroy();
+      guestRaw.destroy();
+    };
+    guest.on("data", (chunk: Buffer) => {
+      const r = filter.push(chunk);
+      let ok = true;
+      for (const b of r.out) ok = up.write(b) && ok;
+      if (r.block) return drop(r.block);
+      if (!ok) {
+        guest.pause();
+        up.once("drain", () => guest.resume());
+      }
+    });
+    guest.on("end", () => up.end());
+    up.pipe(guest);
+    if (sni === null) {
+      const kill = () => {
+        guest.destroy();
+        up.destroy();
+      };
+      guest.on("error", kill);
+      up.on("error", kill);
+      guest.on("close", () => up.destroy());
+      up.on("close", () => guest.destroy());
+    }
+  }
+}
