@@ -22,3 +22,11 @@ export { toNerdboxNetwork, fromNerdboxNetwork, KrunConfigError } from "./config/
 export type { KrunNetwork, KrunNetworkSettings, TsiPortMapping } from "./config/types.js";
 export { netCall, upstreamResult, NET_FLAG_VFKIT, NET_FLAG_DHCP_CLIENT, NERDBOX_NET_FLAG_INCLUDE_VNET_HEADER, EINVAL } from "./libkrun/plan.js";
 export type { NetCall } from "./libkrun/plan.js";
+export { startKrunVm } from "./libkrun/launcher.js";
+export type { KrunVmHandle, StartKrunOptions, StdioName } from "./libkrun/launcher.js";
+export { planVm, KrunRefusedError, TSI_WARNING } from "./libkrun/vm-plan.js";
+export type { KrunVmSpec, KrunVmNetwork, KrunPlan } from "./libkrun/vm-plan.js";
+export { findLibkrun, LibkrunNotFoundError, LIBKRUN_SEARCH_DIRS } from "./libkrun/find.js";
+export { KRUN_SIGNATURES } from "./libkrun/signatures.js";
+export type { KrunFn, PlanCall, PlanArg } from "./libkrun/signatures.js";
+export type { ExecEvent } from "./libkrun/ffi.js";
