@@ -1,0 +1,336 @@
+/**
+ * The guest TCP flow table: SYN admission (max_connections, DNS/DoT ports, policy at SYN time,
+ * upstream connect before SYN-ACK), first-flight re-evaluation for deferred and intercepted flows,
+ * RST for strays, connections opened into the guest for published ports, and policy reloads.
+ */
+import { randomInt } from "node:crypto";
+import * as net from "node:net";
+import type { Duplex } from "node:stream";
+import type { HostnameSource, IpAddr } from "@sandbox/core";
+import { TCP_FLAG, type TcpHeaderFields, type TcpSegment } from "../../frame/tcp.js";
+import type { DnsHandler } from "../../dns/handler.js";
+import type { PolicyGate } from "../policy-gate.js";
+import { formatIpBytes, ipKey, toIpAddr } from "../ip.js";
+import type { DotHandler, FlowInfo, FlowInterceptor, StackEvent } from "../types.js";
+import { TcpConn, type TcpEndpoints } from "./conn.js";
+import { createDnsStream } from "./dns-stream.js";
+import { seqAdd } from "./seq.js";
+import { sniffClientHello } from "./sni.js";
+import type { TcpConfig, TcpConnHost } from "./types.js";
+
+/** Where and how to reach the upstream of an allowed flow. */
+export type UpstreamResolver = (dst: Uint8Array, port: number) => { hosts: string[] };
+
+/** Dependencies of the TCP table. */
+export interface TcpTableDeps {
+  readonly cfg: TcpConfig;
+  readonly gate: PolicyGate;
+  readonly dns: DnsHandler;
+  readonly dot: DotHandler | undefined;
+  readonly interceptor: FlowInterceptor | undefined;
+  readonly maxConnections: number;
+  readonly connectTimeoutMs: number;
+  readonly sniffTimeoutMs: number;
+  readonly sniffMaxBytes: number;
+  readonly resolveUpstream: UpstreamResolver;
+  readonly isn: () => number;
+  readonly event: (ev: StackEvent) => void;
+  /** Send a TCP segment from `src` to `dst` (addresses of the IP header). */
+  readonly send: (src: Uint8Array, dst: Uint8Array, f: TcpHeaderFields, payloadLen: number, fill?: (b: Uint8Array, o: number) => void) => boolean;
+  readonly linkBlocked: () => boolean;
+  readonly waitDrain: (w: { resume(): void }) => void;
+  readonly forgetDrain: (w: { resume(): void }) => void;
+}
+
+interface FlowMeta {
+  kind: "egress" | "ingress" | "dns" | "dot";
+  source: HostnameSource;
+  dstAddr: IpAddr;
+}
+
+/** The TCP flow table. */
+export class TcpTable {
+  private readonly conns = new Map<string, TcpConn>();
+  private readonly meta = new Map<TcpConn, FlowMeta>();
+  private readonly ackQueue = new Set<TcpConn>();
+  private ackScheduled = false;
+  private nextEphemeral = 49152;
+  private ingressCount = 0;
+  opened = 0;
+  denied = 0;
+  retransmits = 0;
+  private readonly host: TcpConnHost;
+
+  constructor(private readonly d: TcpTableDeps) {
+    this.host = {
+      cfg: d.cfg,
+      now: () => performance.now(),
+      send: (conn, f, len, fill) => {
+        const e = (conn as TcpConn).ends;
+        return d.send(e.localIp, e.guestIp, f, len, fill);
+      },
+      linkBlocked: d.linkBlocked,
+      waitDrain: d.waitDrain,
+      scheduleAck: (conn) => {
+        this.ackQueue.add(conn as TcpConn);
+        if (!this.ackScheduled) {
+          this.ackScheduled = true;
+          setImmediate(() => this.flushAcks());
+        }
+      },
+      finished: (conn, reason) => this.finished(conn as TcpConn, reason),
+    };
+  }
+
+  /** Live connections (including those lingering after close). */
+  get active(): number {
+    return this.conns.size;
+  }
+
+  private flushAcks(): void {
+    this.ackScheduled = false;
+    const q = [...this.ackQueue];
+    this.ackQueue.clear();
+    for (const c of q) c.flushAck();
+  }
+
+  private key(guestIp: Uint8Array, guestPort: number, localIp: Uint8Array, localPort: number): string {
+    return `${ipKey(guestIp)}:${guestPort}>${ipKey(localIp)}:${localPort}`;
+  }
+
+  private finished(conn: TcpConn, reason: string): void {
+    const e = conn.ends;
+    const k = this.key(e.guestIp, e.guestPort, e.localIp, e.localPort);
+    if (this.conns.get(k) === conn) this.conns.delete(k);
+    this.ackQueue.delete(conn);
+    this.d.forgetDrain(conn);
+    this.retransmits += conn.retransmits;
+    const m = this.meta.get(conn);
+    this.meta.delete(conn);
+    if (m?.kind === "ingress") this.ingressCount--;
+    this.d.event({
+      type: "flow-end",
+      protocol: "tcp",
+      src: formatIpBytes(e.guestIp),
+      srcPort: e.guestPort,
+      dst: formatIpBytes(e.localIp),
+      dstPort: e.localPort,
+      bytesIn: conn.bytesToGuest,
+      bytesOut: conn.bytesFromGuest,
+      reason,
+    });
+  }
+
+  /** Answer a segment that belongs to no flow with RST (RFC 9293 §3.10.7.1). */
+  private strayRst(src: Uint8Array, dst: Uint8Array, seg: TcpSegment): void {
+    if (seg.flags & TCP_FLAG.RST) return;
+    const segLen = seg.payload.length + (seg.flags & TCP_FLAG.SYN ? 1 : 0) + (seg.flags & TCP_FLAG.FIN ? 1 : 0);
+    const f: TcpHeaderFields =
+      seg.flags & TCP_FLAG.ACK
+        ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: TCP_FLAG.RST, window: 0 }
+        : { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: seqAdd(seg.seq, segLen), flags: TCP_FLAG.RST | TCP_FLAG.ACK, window: 0 };
+    this.d.send(dst, src, f, 0);
+  }
+
+  /** Handle one TCP segment from the guest (`src` = guest address, `dst` = address it targets). */
+  input(src: Uint8Array, dst: Uint8Array, seg: TcpSegment): void {
+    const conn = this.conns.get(this.key(src, seg.srcPort, dst, seg.dstPort));
+    if (conn) return conn.input(seg);
+    if ((seg.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK | TCP_FLAG.RST | TCP_FLAG.FIN)) === TCP_FLAG.SYN) {
+      return this.admit(Uint8Array.from(src), Uint8Array.from(dst), seg);
+    }
+    this.strayRst(src, dst, seg);
+  }
+
+  private flowEvent(
+    ends: TcpEndpoints,
+    stage: "syn" | "first-flight" | "connect",
+    verdict: "allow" | "deny",
+    rule: number | null,
+    reason: string,
+    sni?: string,
+  ): void {
+    if (verdict === "deny") this.denied++;
+    this.d.event({
+      type: "flow",
+      protocol: "tcp",
+      direction: "egress",
+      stage,
+      src: formatIpBytes(ends.guestIp),
+      srcPort: ends.guestPort,
+      dst: formatIpBytes(ends.localIp),
+      dstPort: ends.localPort,
+      verdict,
+      rule,
+      reason,
+      ...(sni !== undefined ? { sni } : {}),
+    });
+  }
+
+  private admit(src: Uint8Array, dst: Uint8Array, syn: TcpSegment): void {
+    const ends: TcpEndpoints = { guestIp: src, guestPort: syn.srcPort, localIp: dst, localPort: syn.dstPort };
+    if (this.conns.size - this.ingressCount >= this.d.maxConnections) {
+      this.d.event({ type: "limit", what: "max_connections", limit: this.d.maxConnections });
+      return this.strayRst(src, dst, syn);
+    }
+    const port = syn.dstPort;
+    const info: FlowInfo = { guestIp: toIpAddr(src), guestPort: syn.srcPort, dstIp: toIpAddr(dst), dstPort: port };
+    if (port === 53) {
+      const conn = this.register(ends, syn, { kind: "dns", source: { kind: "cache" }, dstAddr: info.dstIp });
+      conn.attachUpstream(createDnsStream(this.d.dns, { transport: "tcp", resolverIp: info.dstIp, clientIp: info.guestIp }));
+      conn.acceptHandshake();
+      return;
+    }
+    if (port === 853) {
+      if (!this.d.dot) {
+        this.flowEvent(ends, "syn", "deny", null, "DNS-over-TLS is refused unless TLS interception is on");
+        return this.strayRst(src, dst, syn);
+      }
+      const conn = this.register(ends, syn, { kind: "dot", source: { kind: "cache" }, dstAddr: info.dstIp });
+      conn.attachUpstream(this.d.dot(info));
+      conn.acceptHandshake();
+      return;
+    }
+    const decision = this.d.gate.egress(info.dstIp, port, "tcp", { kind: "deferred" });
+    if (decision.verdict === "deny") {
+      this.flowEvent(ends, "syn", "deny", decision.rule, decision.reason);
+      return this.strayRst(src, dst, syn);
+    }
+    const intercepted = this.d.interceptor?.intercepts(info) ?? false;
+    if (intercepted || decision.verdict === "defer") {
+      const conn = this.register(ends, syn, { kind: "egress", source: { kind: "deferred" }, dstAddr: info.dstIp });
+      conn.acceptHandshake();
+      this.firstFlight(conn, info, intercepted);
+      return;
+    }
+    this.flowEvent(ends, "syn", "allow", decision.rule, decision.reason);
+    const conn = this.register(ends, syn, { kind: "egress", source: { kind: "deferred" }, dstAddr: info.dstIp });
+    this.connectUpstream(conn, dst, port, (sock) => {
+      conn.attachUpstream(sock);
+      conn.acceptHandshake();
+    });
+  }
+
+  private register(ends: TcpEndpoints, syn: TcpSegment, meta: FlowMeta): TcpConn {
+    const conn = TcpConn.passive(this.host, ends, syn, this.d.isn());
+    this.conns.set(this.key(ends.guestIp, ends.guestPort, ends.localIp, ends.localPort), conn);
+    this.meta.set(conn, meta);
+    this.opened++;
+    return conn;
+  }
+
+  /** Open the upstream socket; on failure the guest gets RST (so happy-eyeballs falls back). */
+  private connectUpstream(conn: TcpConn, dst: Uint8Array, port: number, ok: (s: net.Socket) => void): void {
+    const hosts = this.d.resolveUpstream(dst, port).hosts;
+    const attempt = (i: number): void => {
+      if (!conn.live) return;
+      const host = hosts[i];
+      if (host === undefined) return conn.reset("upstream connect failed");
+      const sock = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+      const timer = setTimeout(() => sock.destroy(new Error("connect timeout")), this.d.connectTimeoutMs);
+      timer.unref?.();
+      const fail = (): void => {
+        clearTimeout(timer);
+        sock.destroy();
+        attempt(i + 1);
+      };
+      sock.once("error", fail);
+      sock.once("connect", () => {
+        clearTimeout(timer);
+        sock.off("error", fail);
+        if (!conn.live) return void sock.destroy();
+        ok(sock);
+      });
+    };
+    attempt(0);
+  }
+
+  private firstFlight(conn: TcpConn, info: FlowInfo, intercepted: boolean): void {
+    const timer = setTimeout(() => conn.finishSniff(), this.d.sniffTimeoutMs);
+    timer.unref?.();
+    conn.startSniff(
+      this.d.sniffMaxBytes,
+      (bytes) => {
+        clearTimeout(timer);
+        if (!conn.live) return;
+        const s = sniffClientHello(bytes);
+        const sni = s.state === "done" ? s.sni : null;
+        const source: HostnameSource = sni ? { kind: "sni", name: sni } : { kind: "cache" };
+        const decision = this.d.gate.egress(info.dstIp, info.dstPort, "tcp", source);
+        const m = this.meta.get(conn);
+        if (m) m.source = source;
+        const verdict = decision.verdict === "allow" ? "allow" : "deny";
+        this.flowEvent(conn.ends, "first-flight", verdict, decision.rule, decision.reason, sni ?? undefined);
+        if (intercepted && this.d.interceptor) {
+          const upstreamHost = this.d.resolveUpstream(conn.ends.localIp, info.dstPort).hosts[0] ?? formatIpBytes(conn.ends.localIp);
+          this.d.interceptor
+            .intercept({ ...info, firstBytes: bytes, sni, decision, upstreamHost })
+            .then((dup: Duplex | null) => {
+              if (!dup) return conn.closeWithFin("denied by interceptor");
+              conn.attachUpstream(dup);
+            })
+            .catch(() => conn.reset("interceptor failed"));
+          return;
+        }
+        if (verdict === "deny") return conn.closeWithFin("denied at first flight");
+        this.connectUpstream(conn, conn.ends.localIp, info.dstPort, (sock) => conn.attachUpstream(sock));
+      },
+      (bytes) => sniffClientHello(bytes).state === "done",
+    );
+  }
+
+  /**
+   * Open a connection from `localIp:ephemeral` into the guest's `guestIp:guestPort` for an
+   * accepted host socket (published port). The host socket must be paused; it is attached when
+   * the guest completes the handshake and reset if the guest refuses.
+   */
+  openToGuest(localIp: Uint8Array, guestIp: Uint8Array, guestPort: number, hostSock: net.Socket, cap: number): boolean {
+    if (this.ingressCount >= cap) return false;
+    let localPort = 0;
+    for (let i = 0; i < 16384; i++) {
+      const p = this.nextEphemeral;
+      this.nextEphemeral = p >= 65535 ? 49152 : p + 1;
+      if (!this.conns.has(this.key(guestIp, guestPort, localIp, p))) {
+        localPort = p;
+        break;
+      }
+    }
+    if (localPort === 0) return false;
+    const ends: TcpEndpoints = { guestIp, guestPort, localIp, localPort };
+    const conn = TcpConn.active(this.host, ends, this.d.isn());
+    this.conns.set(this.key(guestIp, guestPort, localIp, localPort), conn);
+    this.meta.set(conn, { kind: "ingress", source: { kind: "cache" }, dstAddr: toIpAddr(guestIp) });
+    this.ingressCount++;
+    this.opened++;
+    conn.onEstablished = () => {
+      conn.attachUpstream(hostSock);
+      hostSock.resume();
+    };
+    hostSock.once("close", () => {
+      if (conn.state === "syn-sent") conn.reset("host peer went away");
+    });
+    return true;
+  }
+
+  /** Re-check live egress flows against the (new) policy; reset those it no longer allows. */
+  recheck(): void {
+    for (const [conn, m] of this.meta) {
+      if (m.kind !== "egress" || !conn.live) continue;
+      const d = this.d.gate.egress(m.dstAddr, conn.ends.localPort, "tcp", m.source);
+      if (d.verdict === "deny") {
+        this.flowEvent(conn.ends, "syn", "deny", d.rule, `policy reload: ${d.reason}`);
+        conn.reset("denied after policy reload");
+      }
+    }
+  }
+
+  /** Reset every flow. */
+  closeAll(): void {
+    for (const c of [...this.conns.values()]) c.reset("stack closed");
+  }
+}
+
+/** A random initial sequence number. */
+export function randomIsn(): number {
+  return randomInt(0, 2 ** 32 - 1) >>> 0;
+}
