@@ -1,0 +1,234 @@
+/**
+ * netproxy benchmark: the same netns set-up and the same iperf3 for three data paths between a
+ * "guest" namespace and a "host" namespace:
+ *   veth        the kernel path (the limit)
+ *   slirp4netns libslirp behind a TAP (what QEMU user networking uses)
+ *   netproxy    @sandbox/netproxy in netns mode (TAP via the native helper, userspace TCP/IP)
+ * Measures iperf3 throughput guest->host and host->guest at MTU 1500 and 65520, new TCP
+ * connections per second, and the RSS of the data-path process with 1,000 idle connections.
+ *
+ * Usage (root): bash bench/netproxy/run.sh            bounded CI form (short runs)
+ *               bash bench/netproxy/run.sh --full     full form (10 s iperf3 runs, 10 s rate runs)
+ *               ... --only netproxy,slirp4netns      subset of variants
+ * Writes bench/netproxy/RESULTS.fragment.md (markdown) and prints it.
+ */
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { cpus, release } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { netnsUnavailableReason, Topology } from "../../packages/netproxy/src/netns/index.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkgDir = resolve(here, "../../packages/netproxy");
+const full = process.argv.includes("--full");
+const onlyArg = process.argv.indexOf("--only");
+const only = onlyArg > 0 ? process.argv[onlyArg + 1]!.split(",") : ["veth", "slirp4netns", "netproxy"];
+const IPERF_SECS = full ? 10 : 2;
+const RATE_SECS = full ? 10 : 3;
+const IDLE_CONNS = 1000;
+
+type Variant = "veth" | "slirp4netns" | "netproxy";
+interface Env {
+  topo: Topology;
+  guest: string;
+  host: string;
+  /** Address the guest uses to reach the host namespace's services. */
+  server: string;
+  /** PID of the data-path process (none for veth). */
+  pid: number | null;
+}
+
+function tsArgs(file: string, args: string[]): [string, string[]] {
+  return [process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", file, ...args]];
+}
+
+function waitLine(child: ChildProcess, pred: (l: string) => boolean, what: string, ms = 30_000): Promise<string> {
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`${what}: timeout`)), ms);
+    createInterface({ input: child.stdout! }).on("line", (l) => {
+      if (pred(l)) {
+        clearTimeout(t);
+        res(l);
+      }
+    });
+    child.once("exit", (c) => {
+      clearTimeout(t);
+      rej(new Error(`${what}: exited ${c}`));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function setup(variant: Variant, mtu: number, dir: string): Promise<Env> {
+  const topo = new Topology(`sbx-bench-${variant}`);
+  const guest = await topo.netns("guest");
+  const host = await topo.netns("host");
+  // Servers in the host namespace: iperf3 and the connection-rate echo server.
+  topo.spawn(host, "iperf3", ["-s"]);
+  const [cmd, args] = tsArgs(join(here, "cps.ts"), ["server", "7000"]);
+  await waitLine(topo.spawn(host, cmd, args, { cwd: pkgDir }), (l) => l === "ready", "cps server");
+  if (variant === "veth") {
+    await topo.veth(guest, "eth0", "10.0.2.100/24", host, "eth0", "10.0.2.2/24", mtu);
+    return { topo, guest, host, server: "10.0.2.2", pid: null };
+  }
+  if (variant === "slirp4netns") {
+    const child = topo.spawn(host, "slirp4netns", ["--configure", "--mtu", String(mtu), "--netns-type=path", Topology.path(guest), "tap0"]);
+    for (let i = 0; i < 100; i++) {
+      if ((await topo.exec(guest, "ip", ["-o", "-4", "addr"])).includes("10.0.2.100")) break;
+      await sleep(50);
+    }
+    return { topo, guest, host, server: "10.0.2.2", pid: child.pid ?? null };
+  }
+  const cfg = join(dir, `np-${mtu}.json`);
+  writeFileSync(
+    cfg,
+    JSON.stringify({ preset: "allow-all", max_connections: 4096, interface: { mtu, ipv4_address: "10.0.2.100/24" } }),
+  );
+  const [ncmd, nargs] = tsArgs(join(pkgDir, "test/integration/fixtures/run-netproxy.ts"), ["--config", cfg, "--listen", `netns:${Topology.path(guest)}`]);
+  const np = topo.spawn(host, ncmd, nargs, { cwd: pkgDir });
+  np.stderr?.resume();
+  const listening = JSON.parse(await waitLine(np, (l) => l.includes('"listening"') || l.includes('"error"'), "netproxy")) as { gateway: string; error?: string };
+  if (!listening.gateway) throw new Error(`netproxy: ${listening.error ?? "no IPv4 gateway"}`);
+  await waitLine(np, (l) => l.includes('"attached"'), "netproxy attach");
+  return { topo, guest, host, server: listening.gateway, pid: np.pid ?? null };
+}
+
+async function iperf(env: Env, reverse: boolean): Promise<number> {
+  const args = ["-c", env.server, "-t", String(IPERF_SECS), "-J", ...(reverse ? ["-R"] : [])];
+  try {
+    const out = await env.topo.exec(env.guest, "iperf3", args, { timeoutMs: (IPERF_SECS + 30) * 1000 });
+    const r = JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } };
+    return r.end.sum_received.bits_per_second / 1e9;
+  } catch (e) {
+    console.error(`iperf3 ${args.join(" ")} failed: ${(e as Error).message.slice(0, 300)}`);
+    return NaN;
+  }
+}
+
+async function rate(env: Env): Promise<number> {
+  const [cmd, args] = tsArgs(join(here, "cps.ts"), ["rate", env.server, "7000", String(RATE_SECS), "8"]);
+  try {
+    const out = await env.topo.exec(env.guest, cmd, args, { timeoutMs: (RATE_SECS + 60) * 1000 });
+    return (JSON.parse(out.trim().split("\n").pop()!) as { cps: number }).cps;
+  } catch (e) {
+    console.error(`rate failed: ${(e as Error).message.slice(0, 300)}`);
+    return NaN;
+  }
+}
+
+function rssKb(pid: number): number {
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+      total += m ? Number(m[1]) : 0;
+      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(t));
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+async function idleRss(env: Env): Promise<{ before: number; after: number; open: number }> {
+  if (env.pid === null) return { before: NaN, after: NaN, open: NaN };
+  const before = rssKb(env.pid);
+  const [cmd, args] = tsArgs(join(here, "cps.ts"), ["idle", env.server, "7000", String(IDLE_CONNS)]);
+  const child = env.topo.spawn(env.guest, cmd, args, { cwd: pkgDir, stdio: ["pipe", "pipe", "inherit"] });
+  const line = await waitLine(child, (l) => l.startsWith("{"), "idle connections", 120_000).catch(() => '{"open":0}');
+  await sleep(1000);
+  const after = rssKb(env.pid);
+  child.stdin?.end();
+  return { before, after, open: (JSON.parse(line) as { open: number }).open };
+}
+
+interface Row {
+  variant: Variant;
+  g2h1500: number;
+  h2g1500: number;
+  g2h65520: number;
+  h2g65520: number;
+  cps: number;
+  rssBeforeMb: number;
+  rssIdleMb: number;
+  idleOpen: number;
+}
+
+async function measure(variant: Variant, dir: string): Promise<Row> {
+  const row: Row = { variant, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, idleOpen: NaN };
+  for (const mtu of [1500, 65520]) {
+    const env = await setup(variant, mtu, dir);
+    try {
+      const g2h = await iperf(env, false);
+      const h2g = await iperf(env, true);
+      if (mtu === 1500) {
+        row.g2h1500 = g2h;
+        row.h2g1500 = h2g;
+        row.cps = await rate(env);
+        const r = await idleRss(env);
+        row.rssBeforeMb = r.before / 1024;
+        row.rssIdleMb = r.after / 1024;
+        row.idleOpen = r.open;
+      } else {
+        row.g2h65520 = g2h;
+        row.h2g65520 = h2g;
+      }
+    } finally {
+      await env.topo.destroy();
+    }
+    console.error(`${variant} mtu ${mtu}: done`);
+  }
+  return row;
+}
+
+function fmt(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : "n/a";
+}
+
+function machine(): string {
+  const cpu = cpus()[0]?.model ?? "unknown";
+  const v = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: "utf8" }).split("\n")[0]!.trim();
+    } catch {
+      return "unknown";
+    }
+  };
+  return `nproc ${cpus().length}, ${cpu}, kernel ${release()}, node ${process.version}, ${v("iperf3", ["--version"])}, ${v("slirp4netns", ["--version"])}`;
+}
+
+const reason = netnsUnavailableReason();
+if (reason) {
+  console.error(`bench/netproxy needs network namespaces: ${reason}`);
+  process.exit(2);
+}
+const dir = mkdtempSync(join(tmpdir(), "np-bench-"));
+const rows: Row[] = [];
+try {
+  for (const v of only as Variant[]) rows.push(await measure(v, dir));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const slirp = rows.find((r) => r.variant === "slirp4netns");
+const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a) && Number.isFinite(b) ? ` (${(a / b).toFixed(2)}×)` : "");
+const lines = [
+  `### netproxy data path (${full ? "full" : "CI"} form, ${new Date().toISOString().slice(0, 16)}Z)`,
+  "",
+  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (with its helper) holding ${IDLE_CONNS} idle TCP connections. Ratios are against slirp4netns.`,
+  "",
+  "| path | guest→host 1500 (Gbit/s) | host→guest 1500 | guest→host 65520 | host→guest 65520 | new conns/s | RSS idle / with 1,000 conns (MB) |",
+  "|---|---|---|---|---|---|---|",
+  ...rows.map(
+    (r) =>
+      `| ${r.variant} | ${fmt(r.g2h1500)}${ratio(r.g2h1500, slirp?.g2h1500)} | ${fmt(r.h2g1500)}${ratio(r.h2g1500, slirp?.h2g1500)} | ${fmt(r.g2h65520)}${ratio(r.g2h65520, slirp?.g2h65520)} | ${fmt(r.h2g65520)}${ratio(r.h2g65520, slirp?.h2g65520)} | ${fmt(r.cps, 0)}${ratio(r.cps, slirp?.cps)} | ${r.variant === "veth" ? "kernel" : `${fmt(r.rssBeforeMb, 1)} / ${fmt(r.rssIdleMb, 1)} (${r.idleOpen} open)`} |`,
+  ),
+  "",
+];
+const md = lines.join("\n");
+writeFileSync(join(here, "RESULTS.fragment.md"), md);
+console.log(md);
