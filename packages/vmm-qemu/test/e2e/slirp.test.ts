@@ -45,7 +45,11 @@ function slirpProps(mode: "none" | "mounts_only" | "full"): NetworkSuiteProps {
         },
         scenario: scenario.replaceAll("__TARGET_PORT__", String(target.port)),
       });
-      return { vm, ...(nic ? { published: { host: "127.0.0.1", port: hostPort } } : {}), close: async () => {} };
+      const fetchPublished = async (): Promise<{ status: number; body: string }> => {
+        const res = await fetch(`http://127.0.0.1:${hostPort}/index.html`, { signal: AbortSignal.timeout(10_000) });
+        return { status: res.status, body: await res.text() };
+      };
+      return { vm, ...(nic ? { fetchPublished } : {}), close: async () => {} };
     },
   };
 }
