@@ -1,0 +1,3 @@
+module sandbox.dev/conformance/go
+
+go 1.24
