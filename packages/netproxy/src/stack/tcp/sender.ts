@@ -43,6 +43,7 @@ export abstract class TcpSender {
   private recover: number | null = null;
   /** Congestion window after a loss (bytes); Infinity on a healthy local link. */
   private cwnd = Infinity;
+  private ssthresh = Infinity;
   protected retries = 0;
   protected lastHeardAt = 0;
   /** Counters. */
@@ -204,6 +205,7 @@ export abstract class TcpSender {
     }
     this.rtoEst.backoff++;
     this.rttSample = null; // Karn: never time retransmitted segments
+    this.ssthresh = Math.max(seqDiff(this.sndMax, this.sndUna) / 2, 2 * this.effMss);
     this.cwnd = this.effMss;
     this.recover = this.sndMax;
     this.dupAcks = 0;
@@ -272,12 +274,18 @@ export abstract class TcpSender {
       this.retries = 0;
       this.sacked = this.sacked.filter((b) => seqGt(b.right, ack));
       if (this.cwnd !== Infinity) {
-        this.cwnd += Math.max(acked, this.effMss);
-        if (this.cwnd >= 4 * 1024 * 1024) this.cwnd = Infinity;
+        // Slow start below ssthresh, then congestion avoidance; unlimited again once large.
+        if (this.cwnd < this.ssthresh) this.cwnd += Math.max(acked, this.effMss);
+        else this.cwnd += Math.max(1, (this.effMss * this.effMss) / this.cwnd);
+        if (this.cwnd >= 4 * 1024 * 1024) {
+          this.cwnd = Infinity;
+          this.ssthresh = Infinity;
+        }
       }
       if (this.recover !== null) {
         if (seqGe(ack, this.recover)) this.recover = null;
-        else this.retransmitHole(ack); // partial ACK: the next hole is lost too
+        else if (this.sackOk && this.sacked.length > 0) this.retransmitHole(ack); // SACK names the next hole
+        else this.sndNxt = ack; // partial ACK without SACK: the receiver dropped the rest, go back
       }
       this.dupAcks = 0;
       if (this.hasUnacked()) this.armRto();
@@ -287,6 +295,8 @@ export abstract class TcpSender {
       this.dupAcks++;
       if (this.dupAcks === 3 && this.recover === null) {
         this.recover = this.sndMax;
+        this.ssthresh = Math.max(seqDiff(this.sndMax, this.sndUna) / 2, 2 * this.effMss);
+        this.cwnd = this.ssthresh;
         this.retransmitHole(this.sndUna);
       }
     }

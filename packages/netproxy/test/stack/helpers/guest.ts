@@ -122,6 +122,10 @@ export class GuestTcp {
   mangle: ((frames: Uint8Array[]) => Uint8Array[]) | null = null;
   private batch: Uint8Array[] | null = null;
   private waiters: (() => void)[] = [];
+  /** Out-of-order segments held by the receiver (like Linux), reported with SACK when negotiated. */
+  private ooo = new Map<number, { data: Uint8Array; fin: boolean }>();
+  /** Drop out-of-order segments instead of holding them (a minimal receiver). */
+  dropOutOfOrder = false;
 
   constructor(
     private readonly link: MemoryLink,
@@ -325,8 +329,7 @@ export class GuestTcp {
     const fin = (t.flags & TCP_FLAG.FIN) !== 0;
     if (plen > 0 || fin) {
       if (t.seq === this.rcvNxt) {
-        const room = this.wnd - 0;
-        const take = Math.min(plen, Math.max(0, room));
+        const take = Math.min(plen, Math.max(0, this.wnd));
         if (take > 0) {
           this.received.push(Buffer.from(t.payload.subarray(0, take)));
           this.receivedLen += take;
@@ -336,8 +339,45 @@ export class GuestTcp {
           this.rcvNxt = add(this.rcvNxt, 1);
           this.peerFin = true;
         }
+        // Release held segments that are now in order.
+        for (let more = true; more && !this.peerFin; ) {
+          more = false;
+          for (const [seq, seg] of this.ooo) {
+            const end = add(seq, seg.data.length);
+            if (diff(seq, this.rcvNxt) <= 0) {
+              this.ooo.delete(seq);
+              if (diff(end, this.rcvNxt) > 0) {
+                const part = seg.data.subarray(diff(this.rcvNxt, seq));
+                this.received.push(Buffer.from(part));
+                this.receivedLen += part.length;
+                this.rcvNxt = end;
+              }
+              if (seg.fin && diff(end, this.rcvNxt) >= 0) {
+                this.rcvNxt = add(this.rcvNxt, 1);
+                this.peerFin = true;
+              }
+              more = true;
+            }
+          }
+        }
+      } else if (!this.dropOutOfOrder && diff(t.seq, this.rcvNxt) > 0 && this.wnd > 0) {
+        this.ooo.set(t.seq, { data: Uint8Array.from(t.payload), fin });
       }
-      this.emit(this.sndNxt, TCP_FLAG.ACK); // ACK everything (dup ACK when out of order)
+      let options: TcpOptions | undefined;
+      if (this.peerOptions.sackPermitted && this.o.sackPermitted && this.ooo.size > 0) {
+        const blocks = [...this.ooo.entries()]
+          .map(([seq, sg]) => ({ left: seq, right: add(seq, sg.data.length) }))
+          .sort((a, b) => diff(a.left, b.left));
+        const merged: { left: number; right: number }[] = [];
+        for (const b of blocks) {
+          const last = merged[merged.length - 1];
+          if (last && diff(b.left, last.right) <= 0) {
+            if (diff(b.right, last.right) > 0) last.right = b.right;
+          } else merged.push({ ...b });
+        }
+        options = { sack: merged.slice(-3).reverse() };
+      }
+      this.emit(this.sndNxt, TCP_FLAG.ACK, undefined, options); // ACK everything (dup ACK when out of order)
     }
     this.pump();
     this.wake();
