@@ -13,6 +13,11 @@
  * (default 0) and then exits the process with $KRUN_RECORDER_EXIT (default 0), like libkrun does
  * when the guest shuts down. It never returns unless the configuration is unusable.
  *
+ * With $KRUN_RECORDER_FRAME_HEX set, it also plays a guest's first frame: after connecting it sends
+ * that Ethernet frame on every NIC in libkrun's wire format (unixstream: 4-byte big-endian length
+ * prefix; unixgram: one datagram) and records the first frame that comes back within
+ * $KRUN_RECORDER_REPLY_MS (default 2000) as a "reply" line.
+ *
  * Build: gcc -shared -fPIC -O2 -o libkrun.so libkrun-recorder.c
  */
 #define _GNU_SOURCE
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -346,6 +352,73 @@ int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port, const char *c_filep
   return finish(&b, get(ctx_id) ? 0 : -ENOENT);
 }
 
+static int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+static void record_reply(int index, const unsigned char *frame, ssize_t len, int err) {
+  static struct buf b;
+  begin(&b, "reply");
+  putf(&b, "\"nic\":%lld,\"frame\":", index);
+  if (len < 0) {
+    put(&b, "null");
+  } else {
+    put(&b, "\"");
+    for (ssize_t i = 0; i < len; i++) {
+      char tmp[3];
+      snprintf(tmp, sizeof tmp, "%02x", frame[i]);
+      put(&b, tmp);
+    }
+    put(&b, "\"");
+  }
+  finish(&b, err ? -err : 0);
+}
+
+/* Read exactly n bytes from a stream socket, waiting at most until the SO_RCVTIMEO deadline. */
+static int read_full(int s, unsigned char *p, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = recv(s, p + got, n - got, 0);
+    if (r <= 0) return r == 0 ? ECONNRESET : errno;
+    got += (size_t)r;
+  }
+  return 0;
+}
+
+static void play_frame(int index, int s, int stream) {
+  const char *hex = getenv("KRUN_RECORDER_FRAME_HEX");
+  if (!hex || !*hex) return;
+  static unsigned char frame[65536], reply[65536 + 4];
+  size_t n = 0;
+  for (const char *p = hex; p[0] && p[1] && n < sizeof frame; p += 2) {
+    int hi = hexval(p[0]), lo = hexval(p[1]);
+    if (hi < 0 || lo < 0) break;
+    frame[n++] = (unsigned char)(hi * 16 + lo);
+  }
+  const char *wait = getenv("KRUN_RECORDER_REPLY_MS");
+  long ms = wait ? strtol(wait, NULL, 10) : 2000;
+  struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  int err = 0;
+  if (stream) {
+    unsigned char prefix[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n};
+    if (send(s, prefix, 4, MSG_NOSIGNAL) != 4 || send(s, frame, n, MSG_NOSIGNAL) != (ssize_t)n) err = errno;
+    if (!err) err = read_full(s, reply, 4);
+    size_t len = err ? 0 : ((size_t)reply[0] << 24 | (size_t)reply[1] << 16 | (size_t)reply[2] << 8 | reply[3]);
+    if (!err && len > 65536) err = EMSGSIZE;
+    if (!err) err = read_full(s, reply, len);
+    record_reply(index, reply, err ? -1 : (ssize_t)len, err);
+  } else {
+    if (send(s, frame, n, 0) != (ssize_t)n) err = errno;
+    ssize_t r = err ? -1 : recv(s, reply, sizeof reply, 0);
+    if (!err && r < 0) err = errno;
+    record_reply(index, reply, err ? -1 : r, err);
+  }
+}
+
 static void record_connect(int index, const struct nic *n, const char *local, int err) {
   struct buf b;
   begin(&b, "connect");
@@ -393,6 +466,7 @@ int32_t krun_start_enter(uint32_t ctx_id) {
       if (send(s, "VFKT", 4, 0) != 4) err = errno;
     }
     record_connect(i, n, locals[i][0] ? locals[i] : NULL, err);
+    if (!err) play_frame(i, s, n->stream);
   }
 
   const char *hold = getenv("KRUN_RECORDER_HOLD_MS");

@@ -30,3 +30,5 @@ export { findLibkrun, LibkrunNotFoundError, LIBKRUN_SEARCH_DIRS } from "./libkru
 export { KRUN_SIGNATURES } from "./libkrun/signatures.js";
 export type { KrunFn, PlanCall, PlanArg } from "./libkrun/signatures.js";
 export type { ExecEvent } from "./libkrun/ffi.js";
+export { startNetproxyProvider, loadStartNetproxy, ProviderUnavailableError } from "./provider/netproxy-provider.js";
+export type { NetproxyProvider, NetproxyProviderOptions, NetproxyHandle, StartNetproxyLike } from "./provider/netproxy-provider.js";
