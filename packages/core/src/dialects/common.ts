@@ -1,0 +1,47 @@
+/**
+ * Helpers shared by the dialects: turning a dialect's config into the canonical config (errors
+ * re-thrown with the SDK's text), destination-group spellings and small type guards.
+ */
+import { canonicalizeNetworkConfig, type CanonicalNetworkConfig } from "../config/normalize.js";
+import type { DestinationGroup } from "../gen/index.js";
+import { DialectError, type DialectName } from "./errors.js";
+
+/** Group spellings accepted by the SDK string shorthands (kebab and snake `link-local`). */
+export const GROUP_SPELLINGS: Readonly<Record<string, DestinationGroup>> = {
+  public: "public",
+  loopback: "loopback",
+  private: "private",
+  "link-local": "link_local",
+  link_local: "link_local",
+  metadata: "metadata",
+  multicast: "multicast",
+  host: "host",
+};
+
+/** The wire group of an SDK group spelling, or undefined. */
+export function groupFromSpelling(s: string): DestinationGroup | undefined {
+  return Object.prototype.hasOwnProperty.call(GROUP_SPELLINGS, s) ? GROUP_SPELLINGS[s] : undefined;
+}
+
+/** True for a non-null, non-array object. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validates and normalizes a config produced by a dialect. A rejected config throws a
+ * {@link DialectError} whose message is the first problem's text (the SDKs report the first
+ * accumulated error) and which carries every issue.
+ */
+export function finish(dialect: DialectName, config: Record<string, unknown>): CanonicalNetworkConfig {
+  const r = canonicalizeNetworkConfig(config);
+  if (!r.ok) throw new DialectError(dialect, r.errors[0]?.message ?? "invalid network config", r.errors);
+  return r.value;
+}
+
+/** Drops keys whose value is undefined (keeps the produced configs minimal and readable). */
+export function compact<T extends Record<string, unknown>>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
