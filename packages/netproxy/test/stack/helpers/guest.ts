@@ -20,6 +20,7 @@ export interface Rx {
   protocol?: number;
   l4?: Uint8Array;
   tcp?: TcpSegment;
+  fragment?: boolean;
 }
 
 /** Build an IPv4/IPv6 frame from the guest. */
@@ -58,7 +59,7 @@ export function parseRx(frame: Uint8Array): Rx {
   if (eth.etherType === ETHERTYPE.IPV4) {
     const p = parseIpv4(eth.payload);
     if (typeof p === "string") throw new Error(`stack sent a bad IPv4 packet: ${p}`);
-    Object.assign(rx, { src: p.src, dst: p.dst, protocol: p.protocol, l4: p.payload });
+    Object.assign(rx, { src: p.src, dst: p.dst, protocol: p.protocol, l4: p.payload, fragment: p.moreFragments || p.fragOffset > 0 });
   } else if (eth.etherType === ETHERTYPE.IPV6) {
     const p = parseIpv6(eth.payload);
     if (typeof p === "string") throw new Error(`stack sent a bad IPv6 packet: ${p}`);
@@ -69,7 +70,7 @@ export function parseRx(frame: Uint8Array): Rx {
     if (typeof t === "string") throw new Error(`stack sent a bad TCP segment: ${t}`);
     rx.tcp = t;
   }
-  if (rx.protocol === IPPROTO.UDP && rx.l4 && rx.src && rx.dst) {
+  if (rx.protocol === IPPROTO.UDP && rx.l4 && rx.src && rx.dst && !rx.fragment) {
     const u = parseUdp(rx.l4, rx.src, rx.dst, true);
     if (typeof u === "string") throw new Error(`stack sent a bad UDP datagram: ${u}`);
   }
@@ -97,7 +98,7 @@ export interface GuestTcpOptions {
 
 /** A minimal but real TCP endpoint on the guest side. */
 export class GuestTcp {
-  state: "closed" | "syn-sent" | "established" | "reset" = "closed";
+  state: "closed" | "listen" | "syn-rcvd" | "syn-sent" | "established" | "reset" = "closed";
   iss: number;
   sndUna: number;
   sndNxt: number;
@@ -150,6 +151,11 @@ export class GuestTcp {
   private flushBatch(frames: Uint8Array[]): void {
     const list = this.mangle ? this.mangle(frames) : frames;
     for (const f of list) this.link.inject(f);
+  }
+
+  /** Wait for a SYN (a guest-side listener for published-port tests). */
+  listen(): void {
+    this.state = "listen";
   }
 
   /** Send SYN. */
@@ -274,6 +280,27 @@ export class GuestTcp {
       this.state = "reset";
       this.wake();
       return;
+    }
+    if (this.state === "listen" && t.flags & TCP_FLAG.SYN) {
+      (this.o as { dstPort: number }).dstPort = t.srcPort;
+      this.rcvNxt = add(t.seq, 1);
+      this.peerOptions = t.options;
+      this.peerMss = t.options.mss ?? 536;
+      this.peerWscale = t.options.windowScale !== undefined && this.o.windowScale !== undefined ? t.options.windowScale : 0;
+      this.peerWnd = t.window;
+      const options: TcpOptions = { mss: this.o.mss ?? 1460 };
+      if (this.o.windowScale !== undefined && t.options.windowScale !== undefined) options.windowScale = this.o.windowScale;
+      this.emit(this.iss, TCP_FLAG.SYN | TCP_FLAG.ACK, undefined, options);
+      this.sndNxt = add(this.iss, 1);
+      this.outBase = this.sndNxt;
+      this.state = "syn-rcvd";
+      this.wake();
+      return;
+    }
+    if (this.state === "syn-rcvd" && t.flags & TCP_FLAG.ACK && t.ack === this.sndNxt) {
+      this.state = "established";
+      this.sndUna = t.ack;
+      this.peerWnd = t.window << this.peerWscale;
     }
     if (this.state === "syn-sent") {
       if ((t.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === (TCP_FLAG.SYN | TCP_FLAG.ACK) && t.ack === add(this.iss, 1)) {
