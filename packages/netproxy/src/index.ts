@@ -1,2 +1,17 @@
-/** Placeholder entry point; replaced as the package grows. */
-export {};
+/**
+ * @sandbox/netproxy: a userspace network proxy between a guest's virtio-net (or a TAP in a network
+ * namespace) and the host that enforces an @sandbox policy. The root only re-exports.
+ */
+export { startNetproxy, readConfigFile, type Netproxy, type StartNetproxyOptions } from "./main.js";
+export * from "./transport/index.js";
+export { ControlServer, ControlClient, encodeControl, ControlDecoder, validateControl, CONTROL_MAX_MESSAGE, type ControlHandler } from "./control/index.js";
+export type {
+  ControlMessage,
+  Command as ControlCommand,
+  CommandResult as ControlCommandResult,
+  Event as ControlEvent,
+  EventMessage as ControlEventMessage,
+  Outcome as ControlOutcome,
+  Stats as ControlStats,
+} from "./gen/control.js";
+export { canRunNetns, netnsUnavailableReason, Topology } from "./netns/index.js";
