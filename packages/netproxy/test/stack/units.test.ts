@@ -1,0 +1,133 @@
+/** Unit tests: sequence arithmetic, byte queue, out-of-order store, RTO, fragments, SNI sniffing, IP text. */
+import { describe, expect, it } from "vitest";
+import { Reassembler } from "../../src/stack/fragments.js";
+import { formatIpBytes, parseIpBytes } from "../../src/stack/ip.js";
+import { ByteQueue } from "../../src/stack/tcp/byte-queue.js";
+import { OutOfOrderBuffer } from "../../src/stack/tcp/reassembly.js";
+import { RtoEstimator } from "../../src/stack/tcp/rto.js";
+import { seqAdd, seqDiff, seqGt, seqInRange, seqLt } from "../../src/stack/tcp/seq.js";
+import { sniffClientHello } from "../../src/stack/tcp/sni.js";
+import { ednsPayloadLimit } from "../../src/stack/udp.js";
+import { clientHello } from "./helpers/tls.js";
+
+describe("sequence arithmetic", () => {
+  it("wraps modulo 2^32", () => {
+    const top = 2 ** 32 - 10;
+    expect(seqAdd(top, 20)).toBe(10);
+    expect(seqLt(top, 10)).toBe(true);
+    expect(seqGt(10, top)).toBe(true);
+    expect(seqDiff(10, top)).toBe(20);
+    expect(seqInRange(5, top, 30)).toBe(true);
+    expect(seqInRange(25, top, 30)).toBe(false);
+  });
+});
+
+describe("ByteQueue", () => {
+  it("copies ranges across chunks and consumes from the head", () => {
+    const q = new ByteQueue();
+    q.push(Uint8Array.of(1, 2, 3));
+    q.push(Uint8Array.of(4, 5));
+    q.push(Uint8Array.of(6, 7, 8, 9));
+    const out = new Uint8Array(5);
+    q.copyOut(2, 5, out, 0);
+    expect([...out]).toEqual([3, 4, 5, 6, 7]);
+    q.consume(4);
+    expect(q.length).toBe(5);
+    q.copyOut(0, 2, out, 0);
+    expect([...out.subarray(0, 2)]).toEqual([5, 6]);
+    expect(() => q.copyOut(4, 2, out, 0)).toThrow(RangeError);
+  });
+});
+
+describe("OutOfOrderBuffer", () => {
+  it("merges, bounds, releases in order and reports SACK blocks (wrapping)", () => {
+    const base = 2 ** 32 - 4;
+    const o = new OutOfOrderBuffer(10);
+    expect(o.insert(seqAdd(base, 6), Uint8Array.of(6, 7), false)).toBe(true);
+    expect(o.insert(seqAdd(base, 2), Uint8Array.of(2, 3), false)).toBe(true);
+    expect(o.insert(seqAdd(base, 3), Uint8Array.of(3, 4, 5), false)).toBe(true);
+    expect(o.size).toBe(6);
+    expect(o.sackBlocks(4)).toEqual([{ left: seqAdd(base, 2), right: seqAdd(base, 8) }]);
+    expect(o.insert(seqAdd(base, 20), new Uint8Array(8), false)).toBe(false); // over the bound
+    const t = o.take(base);
+    expect(t.data.length).toBe(0); // gap at base..base+2
+    const t2 = o.take(seqAdd(base, 2));
+    expect(Buffer.concat(t2.data.map((d) => Buffer.from(d)))).toEqual(Buffer.from([2, 3, 4, 5, 6, 7]));
+    expect(t2.next).toBe(seqAdd(base, 8));
+    expect(o.empty).toBe(true);
+  });
+  it("carries a FIN through", () => {
+    const o = new OutOfOrderBuffer(100);
+    o.insert(10, Uint8Array.of(1), true);
+    const t = o.take(10);
+    expect(t.fin).toBe(true);
+    expect(t.next).toBe(11);
+  });
+});
+
+describe("RTO", () => {
+  it("follows RFC 6298 and backs off exponentially within bounds", () => {
+    const r = new RtoEstimator({ initialMs: 1000, minMs: 200, maxMs: 5000 });
+    expect(r.current).toBe(1000);
+    r.sample(100);
+    expect(r.current).toBe(300); // 100 + 4·50
+    r.backoff = 2;
+    expect(r.current).toBe(1200);
+    r.backoff = 10;
+    expect(r.current).toBe(5000);
+  });
+});
+
+describe("Reassembler", () => {
+  const now = { t: 0 };
+  const mk = () => new Reassembler({ maxDatagrams: 2, maxBytes: 1000, timeoutMs: 100, now: () => now.t });
+  it("reassembles out of order, drops overlaps, expires and bounds", () => {
+    const r = mk();
+    expect(r.add("a", 8, false, new Uint8Array(4).fill(2))).toEqual({ pending: true });
+    const d = r.add("a", 0, true, new Uint8Array(8).fill(1));
+    expect("done" in d && [...d.done]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2]);
+    r.add("b", 0, true, new Uint8Array(8));
+    expect(r.add("b", 0, true, new Uint8Array(16))).toEqual({ dropped: "overlapping fragments" });
+    expect(r.add("c", 0, true, new Uint8Array(7))).toEqual({ dropped: "non-final fragment not a multiple of 8 bytes" });
+    expect(r.add("d", 65530, false, new Uint8Array(16))).toEqual({ dropped: "fragment beyond 65535 bytes" });
+    r.add("e", 0, true, new Uint8Array(8));
+    r.add("f", 0, true, new Uint8Array(8));
+    expect(r.pending).toBeLessThanOrEqual(2);
+    now.t = 1000;
+    r.add("g", 0, true, new Uint8Array(8));
+    expect(r.pending).toBe(1);
+    expect(r.add("h", 0, true, new Uint8Array(1200 & ~7))).toEqual({ dropped: "reassembly memory exhausted" });
+  });
+});
+
+describe("sniffClientHello", () => {
+  it("finds the SNI, also across records, and asks for more when cut", () => {
+    const h = clientHello("Example.COM.");
+    expect(sniffClientHello(h)).toEqual({ state: "done", tls: true, sni: "example.com" });
+    expect(sniffClientHello(clientHello("split.example", true))).toEqual({ state: "done", tls: true, sni: "split.example" });
+    expect(sniffClientHello(h.subarray(0, 30))).toEqual({ state: "need-more" });
+    expect(sniffClientHello(clientHello(null))).toEqual({ state: "done", tls: true, sni: null });
+    expect(sniffClientHello(Buffer.from("GET / HTTP/1.1"))).toEqual({ state: "done", tls: false, sni: null });
+    for (let n = 0; n < h.length; n++) expect(() => sniffClientHello(h.subarray(0, n))).not.toThrow();
+  });
+});
+
+describe("IP text", () => {
+  it("parses and formats v4/v6 (RFC 5952)", () => {
+    expect(formatIpBytes(parseIpBytes("fd42:6d73:62:0:0:0:0:1")!)).toBe("fd42:6d73:62::1");
+    expect(formatIpBytes(parseIpBytes("::ffff:1.2.3.4")!)).toBe("::ffff:102:304");
+    expect(formatIpBytes(parseIpBytes("1:0:0:2:0:0:0:3")!)).toBe("1:0:0:2::3");
+    expect(parseIpBytes("1.2.3")).toBeNull();
+    expect(parseIpBytes("01.2.3.4")).toBeNull();
+    expect(parseIpBytes("1::2::3")).toBeNull();
+  });
+});
+
+describe("EDNS payload limit", () => {
+  it("reads the OPT record's UDP size, 512 otherwise, and never throws", () => {
+    const q = Buffer.from("abcd01000001000000000001" + "0000010001" + "00" + "0029" + "1000" + "00000000" + "0000", "hex");
+    expect(ednsPayloadLimit(q)).toBe(4096);
+    expect(ednsPayloadLimit(q.subarray(0, 17))).toBe(512);
+    for (let n = 0; n < q.length; n++) expect(() => ednsPayloadLimit(q.subarray(0, n))).not.toThrow();
+  });
+});
