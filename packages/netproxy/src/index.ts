@@ -15,3 +15,8 @@ export type {
   Stats as ControlStats,
 } from "./gen/control.js";
 export { canRunNetns, netnsUnavailableReason, Topology } from "./netns/index.js";
+export * from "./stack/index.js";
+export * from "./dns/index.js";
+export * from "./tls/index.js";
+export * from "./http/index.js";
+export * from "./secrets/index.js";
