@@ -90,6 +90,65 @@ export function firstIn(t: RuleTable, list: CandList, port: number, from: number
   return NONE;
 }
 
+/**
+ * A 16-bit jump table over a prefix trie: for every value of the first 16 address bits, the trie
+ * node at depth 16 (-1 when the path ends earlier) and one merged candidate list holding every
+ * rule stored on the path down to (and including) that node. Skips the top of the walk.
+ */
+export interface Jump {
+  readonly node: Int32Array;
+  readonly list: Int32Array;
+  readonly lists: readonly CandList[];
+}
+
+const JUMP_MIN_PREFIXES = 16;
+
+function buildJump(
+  t: RuleTable,
+  left: Int32Array,
+  right: Int32Array,
+  slot: Int32Array,
+  values: readonly number[][],
+): Jump | null {
+  if (values.length < JUMP_MIN_PREFIXES) return null;
+  const node = new Int32Array(65536).fill(-1);
+  const list = new Int32Array(65536).fill(-1);
+  const lists: CandList[] = [];
+  const interned = new Map<string, number>();
+  const intern = (acc: number[]): number => {
+    if (acc.length === 0) return -1;
+    const sorted = [...acc].sort((a, b) => a - b);
+    const key = sorted.join(",");
+    let id = interned.get(key);
+    if (id === undefined) {
+      id = lists.length;
+      lists.push(buildCandList(t, sorted));
+      interned.set(key, id);
+    }
+    return id;
+  };
+  const visit = (n: number, depth: number, value: number, acc: number[]): void => {
+    const s = slot[n]!;
+    const here = s >= 0 ? [...acc, ...values[s]!] : acc;
+    if (depth === 16) {
+      node[value] = n;
+      list[value] = intern(here);
+      return;
+    }
+    for (let bit = 0; bit < 2; bit++) {
+      const c = bit === 0 ? left[n]! : right[n]!;
+      const v = value * 2 + bit;
+      if (c >= 0) visit(c, depth + 1, v, here);
+      else {
+        const span = 1 << (15 - depth);
+        list.fill(intern(here), v * span, (v + 1) * span);
+      }
+    }
+  };
+  visit(0, 0, 0, []);
+  return { node, list, lists };
+}
+
 /** IP-level index of one (direction, protocol) slice of the policy. */
 export interface Bucket {
   readonly any: CandList;
@@ -97,8 +156,10 @@ export interface Bucket {
   readonly groups: readonly CandList[];
   readonly v4: PrefixTrie4;
   readonly v4Lists: readonly CandList[];
+  readonly v4Jump: Jump | null;
   readonly v6: PrefixTrie6;
   readonly v6Lists: readonly CandList[];
+  readonly v6Jump: Jump | null;
   /** Deny Domain/DomainSuffix rules (for deferred evaluation). */
   readonly domainDeny: CandList;
   /** Lowest Domain/DomainSuffix rule index in the slice, NONE if none. */
@@ -144,8 +205,10 @@ export function buildBucket(t: RuleTable, pick: (r: number) => boolean): Bucket 
     groups: groups.map((g) => buildCandList(t, g)),
     v4,
     v4Lists: v4.values.map((l) => buildCandList(t, l)),
+    v4Jump: buildJump(t, v4.left, v4.right, v4.slot, v4.values),
     v6,
     v6Lists: v6.values.map((l) => buildCandList(t, l)),
+    v6Jump: buildJump(t, v6.left, v6.right, v6.slot, v6.values),
     domainDeny: buildCandList(t, domainDeny),
     minDomain,
   };
@@ -181,6 +244,19 @@ export function firstIpMatch(
     const lists = b.v4Lists;
     let node = 0;
     let bit = 31;
+    const jump = b.v4Jump;
+    if (jump !== null) {
+      const e = a4 >>> 16;
+      const l = jump.list[e]!;
+      if (l >= 0) {
+        const r = firstIn(t, jump.lists[l]!, port, from, best);
+        if (r < best) best = r;
+      }
+      node = jump.node[e]!;
+      if (node < 0) return best;
+      node = ((a4 >>> 15) & 1) === 1 ? right[node]! : left[node]!;
+      bit = 14;
+    }
     while (node >= 0) {
       const s = slot[node]!;
       if (s >= 0) {
@@ -201,6 +277,19 @@ export function firstIpMatch(
   const lists = b.v6Lists;
   let node = 0;
   let i = 0;
+  const jump = b.v6Jump;
+  if (jump !== null) {
+    const e = (b6[0]! << 8) | b6[1]!;
+    const l = jump.list[e]!;
+    if (l >= 0) {
+      const r = firstIn(t, jump.lists[l]!, port, from, best);
+      if (r < best) best = r;
+    }
+    node = jump.node[e]!;
+    if (node < 0) return best;
+    node = ((b6[2]! >> 7) & 1) === 1 ? right[node]! : left[node]!;
+    i = 17;
+  }
   while (node >= 0) {
     const s = slot[node]!;
     if (s >= 0) {

@@ -47,9 +47,9 @@ const arbCidr: fc.Arbitrary<string> = fc
     return `${ip}/${a.family === 4 ? len % 33 : len}`;
   });
 
-const arbDest: fc.Arbitrary<DestinationLike> = fc.oneof(
+const arbDest = (cidrWeight: number): fc.Arbitrary<DestinationLike> => fc.oneof(
   fc.constant("any" as const),
-  arbCidr.map((cidr) => ({ cidr })),
+  { weight: cidrWeight, arbitrary: arbCidr.map((cidr) => ({ cidr })) },
   fc.constantFrom(...RULE_NAMES).map((domain) => ({ domain })),
   fc.constantFrom(...RULE_NAMES).map((domain_suffix) => ({ domain_suffix })),
   fc
@@ -73,7 +73,7 @@ const arbPort = fc.oneof(
 
 const arbRule = (portWeight: number): fc.Arbitrary<RuleLike> => fc.record({
   direction: fc.constantFrom("egress", "ingress", "any" as const),
-  destination: arbDest,
+  destination: arbDest(portWeight === 9 ? 8 : 1),
   protocols: fc.oneof(fc.constant([] as Protocol[]), fc.subarray(PROTOS, { minLength: 1 })),
   ports: fc.oneof(
     { weight: 10 - portWeight, arbitrary: fc.constant([]) },
@@ -86,7 +86,7 @@ const arbPolicy = (maxRules: number, portWeight: number): fc.Arbitrary<PolicyLik
   fc.record({
     default_egress: fc.constantFrom("allow", "deny" as const),
     default_ingress: fc.constantFrom("allow", "deny" as const),
-    rules: fc.array(arbRule(portWeight), { maxLength: maxRules }),
+    rules: fc.array(arbRule(portWeight), { minLength: maxRules > 20 ? 40 : 0, maxLength: maxRules, size: "max" }),
   });
 
 const arbCache = fc.array(
@@ -201,7 +201,7 @@ describe("compiled evaluator ≡ reference (§9 + D1)", () => {
     const arbPortPolicy = fc.record({
       default_egress: fc.constantFrom("allow", "deny" as const),
       default_ingress: fc.constantFrom("allow", "deny" as const),
-      rules: fc.array(arbPortRule, { minLength: 8, maxLength: 40 }),
+      rules: fc.array(arbPortRule, { minLength: 8, maxLength: 40, size: "max" }),
     });
     fc.assert(
       fc.property(

@@ -38,12 +38,19 @@ function bits(a: IpAddr): string {
   return [...a.v6].map((b) => b.toString(2).padStart(8, "0")).join("");
 }
 
+const netMemo = new Map<string, { family: number; prefix: string }>();
+
 function inNet(ip: IpAddr, net: string): boolean {
-  const [addr, len] = net.split("/");
-  const n = parseIp(addr!)!;
-  if (n.family !== ip.family) return false;
-  const l = len === undefined ? (n.family === 4 ? 32 : 128) : Number(len);
-  return bits(ip).slice(0, l) === bits(n).slice(0, l);
+  let m = netMemo.get(net);
+  if (m === undefined) {
+    const [addr, len] = net.split("/");
+    const n = parseIp(addr!)!;
+    const l = len === undefined ? (n.family === 4 ? 32 : 128) : Number(len);
+    m = { family: n.family, prefix: bits(n).slice(0, l) };
+    if (netMemo.size > 100_000) netMemo.clear();
+    netMemo.set(net, m);
+  }
+  return m.family === ip.family && bits(ip).startsWith(m.prefix);
 }
 
 /** Reference group classification from the §1.4 table. */
