@@ -1,8 +1,9 @@
 /** The registry of `sandbox` sub-commands, in the order `--help` lists them. */
 import type { Command } from "../command.js";
+import { explainCommand } from "./explain.js";
 import { normalizeCommand } from "./normalize.js";
 import { schemaCommand } from "./schema.js";
 import { validateCommand } from "./validate.js";
 
 /** Every sub-command. */
-export const commands: Command[] = [validateCommand, normalizeCommand, schemaCommand];
+export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, schemaCommand];
