@@ -29,7 +29,7 @@ describe("secret_substitution vectors", () => {
 describe("tls_pattern vectors through the bypass list", () => {
   for (const v of vectors("tls_pattern")) {
     it(v.id, () => {
-      const p = v.probe as { pattern: string; sni: string };
+      const p = v.probe as unknown as { pattern: string; sni: string };
       expect(new BypassList([p.pattern]).matches(p.sni) ? "match" : "no_match").toBe(v.expect);
     });
   }
