@@ -13,6 +13,7 @@
  * Writes bench/netproxy/RESULTS.fragment.md (markdown) and prints it.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
 import { cpus, release } from "node:os";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { netnsUnavailableReason, Topology } from "../../packages/netproxy/src/netns/index.js";
+import { ensureHelper } from "../../packages/netproxy/src/transport/native-helper.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(here, "../../packages/netproxy");
@@ -40,6 +42,29 @@ interface Env {
   /** PID of the data-path process (none for veth). */
   pid: number | null;
 }
+
+/**
+ * netproxy runs from an esbuild bundle of its runner (as a built package would, without tsx's
+ * on-the-fly transpiler in the process), so its RSS is the proxy's own.
+ */
+function bundleNetproxy(dir: string): string {
+  const req = createRequire(join(pkgDir, "package.json"));
+  const esbuildPath = createRequire(req.resolve("tsx")).resolve("esbuild");
+  const esbuild = createRequire(import.meta.url)(esbuildPath) as typeof import("esbuild");
+  const out = join(dir, "netproxy-bench.mjs");
+  esbuild.buildSync({
+    entryPoints: [join(pkgDir, "test/integration/fixtures/run-netproxy.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    conditions: ["@sandbox/source"],
+    outfile: out,
+    logLevel: "error",
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return out;
+}
+let bundled: string | null = null;
 
 function tsArgs(file: string, args: string[]): [string, string[]] {
   return [process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", file, ...args]];
@@ -88,8 +113,11 @@ async function setup(variant: Variant, mtu: number, dir: string): Promise<Env> {
     cfg,
     JSON.stringify({ preset: "allow-all", max_connections: 4096, interface: { mtu, ipv4_address: "10.0.2.100/24" } }),
   );
-  const [ncmd, nargs] = tsArgs(join(pkgDir, "test/integration/fixtures/run-netproxy.ts"), ["--config", cfg, "--listen", `netns:${Topology.path(guest)}`]);
-  const np = topo.spawn(host, ncmd, nargs, { cwd: pkgDir });
+  bundled ??= bundleNetproxy(dir);
+  const np = topo.spawn(host, process.execPath, [bundled, "--config", cfg, "--listen", `netns:${Topology.path(guest)}`], {
+    cwd: pkgDir,
+    env: { ...process.env, SANDBOX_NETPROXY_HELPER: ensureHelper() },
+  });
   np.stderr?.resume();
   const listening = JSON.parse(await waitLine(np, (l) => l.includes('"listening"') || l.includes('"error"'), "netproxy")) as { gateway: string; error?: string };
   if (!listening.gateway) throw new Error(`netproxy: ${listening.error ?? "no IPv4 gateway"}`);
@@ -164,16 +192,19 @@ async function measure(variant: Variant, dir: string): Promise<Row> {
   for (const mtu of [1500, 65520]) {
     const env = await setup(variant, mtu, dir);
     try {
+      if (mtu === 1500) {
+        // Idle RSS first, on a fresh process, before throughput runs grow the heap.
+        const r = await idleRss(env);
+        row.rssBeforeMb = r.before / 1024;
+        row.rssIdleMb = r.after / 1024;
+        row.idleOpen = r.open;
+        row.cps = await rate(env);
+      }
       const g2h = await iperf(env, false);
       const h2g = await iperf(env, true);
       if (mtu === 1500) {
         row.g2h1500 = g2h;
         row.h2g1500 = h2g;
-        row.cps = await rate(env);
-        const r = await idleRss(env);
-        row.rssBeforeMb = r.before / 1024;
-        row.rssIdleMb = r.after / 1024;
-        row.idleOpen = r.open;
       } else {
         row.g2h65520 = g2h;
         row.h2g65520 = h2g;
@@ -219,7 +250,7 @@ const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a) && 
 const lines = [
   `### netproxy data path (${full ? "full" : "CI"} form, ${new Date().toISOString().slice(0, 16)}Z)`,
   "",
-  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (with its helper) holding ${IDLE_CONNS} idle TCP connections. Ratios are against slirp4netns.`,
+  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (netproxy: node running an esbuild bundle, plus its helper) before and while holding ${IDLE_CONNS} idle TCP connections. Ratios are against slirp4netns.`,
   "",
   "| path | guest→host 1500 (Gbit/s) | host→guest 1500 | guest→host 65520 | host→guest 65520 | new conns/s | RSS idle / with 1,000 conns (MB) |",
   "|---|---|---|---|---|---|---|",

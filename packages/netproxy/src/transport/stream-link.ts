@@ -21,6 +21,9 @@ export interface StreamLinkOptions {
   name?: string;
 }
 
+/** Size of the TX staging buffers that frames of one tick are packed into. */
+const STAGE_BYTES = 256 << 10;
+
 /** Counters kept by every link. */
 export interface LinkStats {
   rxFrames: number;
@@ -65,7 +68,10 @@ export class StreamLink implements ObservableLink {
   private drainHandlers: (() => void)[] = [];
   private closeHandlers: ((err?: Error) => void)[] = [];
   private needDrain = false;
-  private corked = false;
+  private stage: Buffer | null = null;
+  private stageStart = 0;
+  private stageLen = 0;
+  private flushScheduled = false;
   private closed = false;
   private closeError: Error | undefined;
 
@@ -109,7 +115,7 @@ export class StreamLink implements ObservableLink {
   }
 
   get queuedBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + (this.stageLen - this.stageStart);
   }
 
   private receive(f: Uint8Array): void {
@@ -148,38 +154,56 @@ export class StreamLink implements ObservableLink {
     if (n === 0 || n > this.maxFrameSize) {
       throw new RangeError(`${this.name}: cannot send a frame of ${n} bytes; accepted sizes are 1..${this.maxFrameSize}`);
     }
-    const queued = this.socket.writableLength;
+    const queued = this.socket.writableLength + (this.stageLen - this.stageStart);
     if (queued + n + 4 > this.hardLimit) {
       this.stats.txDropped++;
       this.needDrain = true;
       return false;
     }
-    const buf = Buffer.allocUnsafe(n + 4);
-    buf.writeUInt32BE(n, 0);
-    buf.set(frame, 4);
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+    // Frames sent in one tick are packed into one staging buffer and written with one write().
+    if (this.stage === null || this.stageLen + n + 4 > this.stage.length) {
+      this.flush();
+      this.stage = Buffer.allocUnsafe(Math.max(STAGE_BYTES, n + 4));
+      this.stageStart = this.stageLen = 0;
     }
-    const after = queued + n + 4;
-    if (after > this.lowWater) this.socket.write(buf, () => this.checkDrain());
-    else this.socket.write(buf);
+    const st = this.stage;
+    const at = this.stageLen;
+    st[at] = n >>> 24;
+    st[at + 1] = (n >>> 16) & 0xff;
+    st[at + 2] = (n >>> 8) & 0xff;
+    st[at + 3] = n & 0xff;
+    st.set(frame, at + 4);
+    this.stageLen = at + n + 4;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushTick);
+    }
     this.stats.txFrames++;
     this.stats.txBytes += n;
-    if (after >= this.highWater) {
+    if (queued + n + 4 >= this.highWater) {
       this.needDrain = true;
       return false;
     }
     return true;
   }
 
+  private readonly flushTick = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** Hand the staged bytes to the socket (the rest of the staging buffer stays in use). */
+  private flush(): void {
+    if (this.stage === null || this.stageLen === this.stageStart || this.socket.destroyed) return;
+    const chunk = this.stage.subarray(this.stageStart, this.stageLen);
+    this.stageStart = this.stageLen;
+    if (this.socket.writableLength + chunk.length > this.lowWater) this.socket.write(chunk, () => this.checkDrain());
+    else this.socket.write(chunk);
+  }
+
   private checkDrain(): void {
     if (!this.needDrain || this.closed) return;
-    if (this.socket.writableLength > this.lowWater) return;
+    if (this.queuedBytes > this.lowWater) return;
     this.needDrain = false;
     for (const h of this.drainHandlers) h();
   }
@@ -194,7 +218,10 @@ export class StreamLink implements ObservableLink {
     this.closed = true;
     this.closeError = err;
     if (err) this.socket.destroy();
-    else this.socket.end(() => this.socket.destroy());
+    else {
+      this.flush();
+      this.socket.end(() => this.socket.destroy());
+    }
     // A half-closed socket that the peer never closes must still go away.
     setTimeout(() => this.socket.destroy(), 1000).unref();
     const hs = this.closeHandlers.splice(0);
