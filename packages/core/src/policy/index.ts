@@ -52,3 +52,4 @@ export {
   type DnsPipelineInput,
   type DnsPipelineResult,
 } from "./dns.js";
+export { lintPolicy, type LintWarning, type LintCode, type LintOptions } from "./lint.js";

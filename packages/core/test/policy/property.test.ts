@@ -106,7 +106,17 @@ const arbSource: fc.Arbitrary<RefSource> = fc.oneof(
   fc.constant({ kind: "deferred" as const }),
 );
 
-const arbProbe = fc.record({
+/** One generated probe (used for every decision kind). */
+interface ProbeT {
+  ip: string;
+  proto: Protocol;
+  port: number;
+  source: RefSource;
+  dnsName: string | null;
+  dnsTransport: ["udp" | "tcp", number];
+}
+
+const arbProbe: fc.Arbitrary<ProbeT> = fc.record({
   ip: arbIp,
   proto: fc.constantFrom(...PROTOS),
   port: arbPort,
@@ -137,7 +147,7 @@ function caches(entries: { host: string; ips: string[]; ttl: number }[]): { real
   return { real, ref: [...byKey.values()] };
 }
 
-function check(policy: PolicyLike, cacheEntries: { host: string; ips: string[]; ttl: number }[], gateway: RefEnv["gateway"], probes: fc.RecordValue<typeof arbProbe extends fc.Arbitrary<infer T> ? T : never>[]): void {
+function check(policy: PolicyLike, cacheEntries: { host: string; ips: string[]; ttl: number }[], gateway: RefEnv["gateway"], probes: ProbeT[]): void {
   const gw = { ...(gateway.ipv4 ? { ipv4: gateway.ipv4 } : {}), ...(gateway.ipv6 ? { ipv6: gateway.ipv6 } : {}) };
   const { real, ref } = caches(cacheEntries);
   const env: RefEnv = { gateway: gw, cache: ref, now: 5000 };
