@@ -140,7 +140,7 @@ describe("tcp under adverse conditions", () => {
   });
 
   it("throttles the upstream when the guest window is small (bounded memory)", async () => {
-    const down = randomBytes(4 << 20);
+    const down = randomBytes(2 << 20);
     const { srv } = await sink(down);
     h = await harness({ policy: gatewayOnly(), tuning: { tcpSndBuf: 256 * 1024 } });
     const g = h.tcp({ srcPort: 41004, dstPort: srv.port, window: 8192 });

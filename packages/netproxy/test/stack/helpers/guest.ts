@@ -270,7 +270,7 @@ export class GuestTcp {
       this.sndNxt = this.sndUna;
       if (this.finSent && !this.finAcked) this.finSent = false;
       this.pump();
-    }, this.o.rtoMs ?? 60);
+    }, this.o.rtoMs ?? 300);
   }
 
   /** Feed a segment from the stack. */

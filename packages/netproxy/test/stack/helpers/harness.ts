@@ -39,7 +39,7 @@ export async function harness(opts: Partial<NetworkStackOptions> & Pick<NetworkS
     dns: echoDns,
     events: (e) => events.push(e),
     ...opts,
-    tuning: { rtoInitialMs: 100, rtoMinMs: 30, timeWaitMs: 50, ...opts.tuning },
+    tuning: { rtoInitialMs: 200, rtoMinMs: 50, timeWaitMs: 50, ...opts.tuning },
   });
   const h: Harness = {
     stack,
