@@ -6,7 +6,7 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect, type ConnectionOptions } from "node:tls";
-import { randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Upstream } from "./nameservers.js";
 
 /** Sends one DNS message upstream and resolves to the raw answer (id as sent). */
@@ -35,8 +35,21 @@ export interface TransportOptions {
 /** The default transport over node:dgram, node:net and node:tls. */
 export class NodeDnsTransport implements DnsUpstreamTransport {
   private readonly sockets = new Map<4 | 6, UdpSocket>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<number, Pending>();
   private closed = false;
+  private ids = randomBytes(0);
+  private idPos = 0;
+
+  /** A random 16-bit id from a pool refilled from the CSPRNG 32 Ki ids at a time. */
+  private randomId(): number {
+    if (this.idPos + 2 > this.ids.length) {
+      this.ids = randomBytes(65536);
+      this.idPos = 0;
+    }
+    const v = this.ids.readUInt16BE(this.idPos);
+    this.idPos += 2;
+    return v;
+  }
 
   constructor(private readonly opts: TransportOptions = {}) {}
 
@@ -56,7 +69,7 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
   private onMessage(family: 4 | 6, buf: Buffer, address: string, port: number): void {
     if (buf.length < 12) return;
     const id = buf.readUInt16BE(0);
-    const key = `${family}:${id}`;
+    const key = family * 65536 + id;
     const p = this.pending.get(key);
     if (!p || p.ip !== address || p.port !== port) return;
     this.pending.delete(key);
@@ -73,14 +86,14 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
     return new Promise((resolve, reject) => {
       let id = -1;
       for (let i = 0; i < 64; i++) {
-        const c = randomInt(0, 65536);
-        if (!this.pending.has(`${family}:${c}`)) {
+        const c = this.randomId();
+        if (!this.pending.has(family * 65536 + c)) {
           id = c;
           break;
         }
       }
       if (id < 0) return reject(new Error("no free DNS transaction id"));
-      const key = `${family}:${id}`;
+      const key = family * 65536 + id;
       const out = Buffer.from(msg);
       const originalId = out.readUInt16BE(0);
       out.writeUInt16BE(id, 0);

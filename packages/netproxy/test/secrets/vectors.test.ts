@@ -34,3 +34,11 @@ describe("tls_pattern vectors through the bypass list", () => {
     });
   }
 });
+
+describe("guest environment", () => {
+  it("carries placeholders only ($MSB_<env_var> by default)", async () => {
+    const { guestSecretEnv } = await import("../../src/secrets/env.js");
+    const env = guestSecretEnv([{ env_var: "A", placeholder: "$PH_A" }, { env_var: "B_KEY" }] as never);
+    expect(env).toEqual({ A: "$PH_A", B_KEY: "$MSB_B_KEY" });
+  });
+});
