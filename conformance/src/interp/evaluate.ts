@@ -62,6 +62,14 @@ function evaluate(e: Expr, env: ExprEnv, scope: Scope): unknown {
     }
     case "array":
       return e.items.map((i) => evaluate(i, env, scope));
+    case "object": {
+      const o: Record<string, unknown> = {};
+      for (const { key, value } of e.entries) {
+        if (FORBIDDEN.has(key) || key.startsWith("__")) throw new ExprEvalError(`object key \`${key}\` is not allowed`);
+        o[key] = evaluate(value, env, scope);
+      }
+      return o;
+    }
     case "name": {
       if (scope.has(e.name)) return scope.get(e.name);
       if (Object.prototype.hasOwnProperty.call(env.names, e.name)) return env.names[e.name];

@@ -2,7 +2,7 @@
  * Recursive-descent parser of the SDK expression language: method chains (`a.b(c).d()`, Rust
  * paths `A::new()`), calls with positional and keyword arguments (`f(x, port=443)`), closures
  * (`|e| body`, `e => body`, `(a, b) => body`), array literals (`[...]`, Rust `vec![...]`,
- * `&[...]`), strings, numbers, booleans (`true`/`True`), `None`/`null`, unary minus, and a
+ * `&[...]`), object literals (`{key: value}`), strings, numbers, booleans (`true`/`True`), `None`/`null`, unary minus, and a
  * trailing Rust `?` or `;` (ignored). Nothing else: there are no operators, assignments or
  * statements, so evaluation can only call what the environment exposes.
  */
@@ -120,6 +120,19 @@ class Parser {
     this.expect(close);
     return { type: "array", items };
   }
+  private object(): Expr {
+    const entries: { key: string; value: Expr }[] = [];
+    while (!this.isP("}")) {
+      const k = this.next();
+      if (k.kind !== "ident" && k.kind !== "string") throw new ExprSyntaxError("expected an object key", k.offset);
+      this.expect(":");
+      entries.push({ key: k.kind === "string" ? String(k.value) : k.text, value: this.expr() });
+      if (!this.isP(",")) break;
+      this.next();
+    }
+    this.expect("}");
+    return { type: "object", entries };
+  }
   private primary(): Expr {
     const t = this.next();
     switch (t.kind) {
@@ -140,6 +153,7 @@ class Parser {
         return { type: "name", name: t.text, offset: t.offset };
       case "punct":
         if (t.text === "[") return this.array("]");
+        if (t.text === "{") return this.object();
         if (t.text === "&") return this.primary();
         if (t.text === "(") {
           const e = this.expr();
