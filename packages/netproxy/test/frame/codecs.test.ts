@@ -138,7 +138,7 @@ describe("UDP", () => {
     expect(u.srcPort).toBe(0xd431);
     expect(u.dstPort).toBe(53);
     expect(Buffer.from(u.payload).toString()).toBe("abcd");
-    d[9] ^= 1;
+    d[9] = d[9]! ^ 1;
     expect(parseUdp(d, SRC4, DST4)).toBe("checksum");
     expect(parseUdp(hex("d431 0035 0010 0000 61626364"), SRC4, DST4)).toBe("length");
   });
@@ -210,7 +210,7 @@ describe("ICMP", () => {
     const out = new Uint8Array(m.length);
     writeIcmp(out, 0, ICMP4.ECHO_REPLY, 0, p.body);
     expect(refChecksum(out)).toBe(0);
-    m[9] ^= 1;
+    m[9] = m[9]! ^ 1;
     expect(parseIcmpv4(m)).toBe("checksum");
   });
   it("checks ICMPv6 over the pseudo header", () => {

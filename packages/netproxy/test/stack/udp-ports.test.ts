@@ -26,7 +26,7 @@ async function udpEcho(): Promise<{ port: number; seen: number }> {
   });
   await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
   st.port = s.address().port;
-  cleanups.push(() => s.close());
+  cleanups.push(() => void s.close());
   return st;
 }
 
@@ -159,7 +159,7 @@ describe("published ports", () => {
     const hostPort = await freePort();
     await h.stack.publish({ hostPort, guestPort: 5000, protocol: "udp" });
     const c = dgram.createSocket("udp4");
-    cleanups.push(() => c.close());
+    cleanups.push(() => void c.close());
     const answer = new Promise<string>((r) => c.on("message", (m) => r(m.toString())));
     c.send("hi", hostPort, "127.0.0.1");
     expect(await answer).toBe("re:hi");

@@ -36,7 +36,7 @@ export function ipFrame(plan: AddressPlan, src: Uint8Array, dst: Uint8Array, pro
 }
 
 /** Build a TCP segment (as L4 bytes). */
-export function tcpL4(src: Uint8Array, dst: Uint8Array, f: { srcPort: number; dstPort: number; seq: number; ack: number; flags: number; window: number; options?: TcpOptions }, payload = new Uint8Array(0)): Uint8Array {
+export function tcpL4(src: Uint8Array, dst: Uint8Array, f: { srcPort: number; dstPort: number; seq: number; ack: number; flags: number; window: number; options?: TcpOptions }, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
   const hl = 20 + tcpOptionsLength(f.options);
   const b = new Uint8Array(hl + payload.length);
   b.set(payload, hl);
