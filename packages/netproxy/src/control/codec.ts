@@ -33,13 +33,50 @@ function stripUndefined(v: unknown): unknown {
 /** The result of decoding and validating one message. */
 export type Decoded = { ok: true; message: ControlMessage } | { ok: false; error: string; id: number };
 
-/** Validate an already msgpack-decoded value; errors name the JSON path of each issue. */
+/** One validation problem: where (dotted path) and what. */
+export interface ControlIssue {
+  path: string;
+  message: string;
+}
+
+interface ZodIssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  errors?: ZodIssueLike[][];
+}
+
+function depth(issues: ZodIssueLike[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === "invalid_union" && i.errors ? 1 + Math.max(0, ...i.errors.map(depth)) : 0)));
+}
+
+/**
+ * Flatten zod issues to paths. For a union (our tagged unions) the branch that got furthest
+ * into the input is the one the sender meant, so only its issues are reported.
+ */
+export function flattenIssues(issues: readonly ZodIssueLike[], prefix: PropertyKey[] = []): ControlIssue[] {
+  const out: ControlIssue[] = [];
+  for (const i of issues) {
+    const at = [...prefix, ...i.path];
+    if (i.code === "invalid_union" && i.errors && i.errors.length) {
+      const best = i.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+      if (depth(best) > 0) {
+        out.push(...flattenIssues(best, at));
+        continue;
+      }
+    }
+    out.push({ path: at.length ? at.map(String).join(".") : "(root)", message: i.message });
+  }
+  return out;
+}
+
+/** Validate an already msgpack-decoded value; errors name the path of each issue. */
 export function validateControl(value: unknown): Decoded {
   const r = ControlMessage.safeParse(value);
   if (r.success) return { ok: true, message: r.data };
-  const issues = r.error.issues
+  const issues = flattenIssues(r.error.issues as unknown as ZodIssueLike[])
     .slice(0, 5)
-    .map((i) => `at ${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`)
+    .map((i) => `at ${i.path}: ${i.message}`)
     .join("; ");
   const rawId = (value as { command?: { id?: unknown } } | null)?.command?.id;
   const id = typeof rawId === "number" && Number.isInteger(rawId) && rawId >= 0 && rawId <= 0xffffffff ? rawId : 0;
