@@ -359,10 +359,11 @@ static int hexval(char c) {
   return -1;
 }
 
-static void record_reply(int index, const unsigned char *frame, ssize_t len, int err) {
+static void record_reply(int index, const unsigned char *frame, ssize_t len, int err, long long elapsed_us) {
   static struct buf b;
   begin(&b, "reply");
-  putf(&b, "\"nic\":%lld,\"frame\":", index);
+  putf(&b, "\"nic\":%lld", index);
+  putf(&b, ",\"elapsed_us\":%lld,\"frame\":", elapsed_us);
   if (len < 0) {
     put(&b, "null");
   } else {
@@ -403,6 +404,9 @@ static void play_frame(int index, int s, int stream) {
   struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
   setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   int err = 0;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+#define ELAPSED() (clock_gettime(CLOCK_MONOTONIC, &t1), (long long)(t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000)
   if (stream) {
     unsigned char prefix[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8), (unsigned char)n};
     if (send(s, prefix, 4, MSG_NOSIGNAL) != 4 || send(s, frame, n, MSG_NOSIGNAL) != (ssize_t)n) err = errno;
@@ -410,12 +414,12 @@ static void play_frame(int index, int s, int stream) {
     size_t len = err ? 0 : ((size_t)reply[0] << 24 | (size_t)reply[1] << 16 | (size_t)reply[2] << 8 | reply[3]);
     if (!err && len > 65536) err = EMSGSIZE;
     if (!err) err = read_full(s, reply, len);
-    record_reply(index, reply, err ? -1 : (ssize_t)len, err);
+    record_reply(index, reply, err ? -1 : (ssize_t)len, err, ELAPSED());
   } else {
     if (send(s, frame, n, 0) != (ssize_t)n) err = errno;
     ssize_t r = err ? -1 : recv(s, reply, sizeof reply, 0);
     if (!err && r < 0) err = errno;
-    record_reply(index, reply, err ? -1 : r, err);
+    record_reply(index, reply, err ? -1 : r, err, ELAPSED());
   }
 }
 
