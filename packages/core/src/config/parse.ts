@@ -10,7 +10,7 @@
  *   absent (the nested value wins).
  */
 import type { z } from "zod";
-import { NetworkConfig } from "../gen/index.js";
+import { NetworkConfig, networkJsonSchema } from "../gen/index.js";
 import { formatPath, valueAt, type ConfigIssue, type ConfigResult, type PathSegment, ConfigError } from "./issues.js";
 import { canonicalPresetName, policyFromProfiles, presetPolicy, type ProfileName } from "./presets.js";
 import { checkSemantics, IssueSink } from "./semantic.js";
@@ -44,6 +44,33 @@ function resolvePresence(raw: Record<string, unknown>): Record<string, unknown> 
 
 type ZodIssue = z.core.$ZodIssue;
 
+type SchemaNode = { $ref?: string; properties?: Record<string, SchemaNode>; items?: SchemaNode; oneOf?: SchemaNode[] };
+
+function deref(n: SchemaNode | undefined): SchemaNode | undefined {
+  let cur = n;
+  for (let i = 0; i < 8 && cur?.$ref !== undefined; i++) {
+    const name = cur.$ref.replace("#/$defs/", "");
+    cur = (networkJsonSchema as unknown as { $defs: Record<string, SchemaNode> }).$defs[name];
+  }
+  return cur;
+}
+
+/** The field names the schema accepts for the object at `segs` (undefined when unknown). */
+export function knownFields(segs: readonly PathSegment[]): string[] | undefined {
+  let node = deref(networkJsonSchema as unknown as SchemaNode);
+  for (const s of segs) {
+    if (node === undefined) return undefined;
+    if (typeof s === "number") node = deref(node.items);
+    else if (node.properties?.[s] !== undefined) node = deref(node.properties[s]);
+    else node = deref(node.oneOf?.find((o) => deref(o)?.properties?.[s] !== undefined)?.properties?.[s]);
+  }
+  if (node?.properties === undefined && node?.oneOf !== undefined) {
+    const keys = node.oneOf.flatMap((o) => Object.keys(deref(o)?.properties ?? {}));
+    return keys.length > 0 ? keys : undefined;
+  }
+  return node?.properties === undefined ? undefined : Object.keys(node.properties).filter((k) => !k.startsWith("$"));
+}
+
 function describeZodIssue(issue: ZodIssue, root: unknown): ConfigIssue[] {
   const segs = issue.path.filter((s): s is string | number => typeof s !== "symbol") as PathSegment[];
   const value = valueAt(root, segs);
@@ -54,7 +81,7 @@ function describeZodIssue(issue: ZodIssue, root: unknown): ConfigIssue[] {
         path: formatPath([...segs, k]),
         message: `unknown field \`${k}\``,
         value: valueAt(root, [...segs, k]),
-        expected: "one of the fields of the schema (schemas/network.schema.json); keys are snake_case",
+        expected: ((f) => (f === undefined ? "a field of schemas/network.schema.json (snake_case)" : `one of ${f.join(", ")}`))(knownFields(segs)),
       }));
     case "invalid_type":
       if (value === undefined) return [{ path, message: "missing required field", expected: String(issue.expected) }];
