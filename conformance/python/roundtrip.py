@@ -31,8 +31,10 @@ def run(cases: dict) -> tuple:
     for case in cases["invalid"]:
         try:
             cfg = network.from_dict(case["input"])
-        except network.ValidationError:
+        except network.ValidationError as e:
             passed += 1
+            if os.environ.get("POLYGLOT_VERBOSE") == "1":
+                print(f"ok invalid {case['id']}: {e}")
             continue
         failed += 1
         print(f"FAIL invalid {case['id']}: accepted as {json.dumps(network.to_dict(cfg))}")

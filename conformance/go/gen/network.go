@@ -1302,8 +1302,12 @@ func networkConfigCheckObject(data []byte, name string, known []string, required
 }
 
 func networkConfigExcerpt(b []byte) string {
-	if len(b) > 40 {
-		return string(b[:40]) + "..."
+	var buf bytes.Buffer
+	if json.Compact(&buf, b) == nil {
+		b = buf.Bytes()
+	}
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
 	}
 	return string(b)
 }
@@ -1330,8 +1334,11 @@ func networkConfigCheckInt(v int64, path string, min int64, max int64) error {
 }
 
 func networkConfigCheckLen(n int, path string, min int, max int) error {
-	if (min >= 0 && n < min) || (max >= 0 && n > max) {
-		return fmt.Errorf("%s: %d items; accepted at least %d, at most %d (-1: no limit)", path, n, min, max)
+	if min >= 0 && n < min {
+		return fmt.Errorf("%s: %d items; at least %d required", path, n, min)
+	}
+	if max >= 0 && n > max {
+		return fmt.Errorf("%s: %d items; at most %d accepted", path, n, max)
 	}
 	return nil
 }

@@ -128,7 +128,7 @@ impl<'de> Deserialize<'de> for NetworkConfig {
         if !v.is_object() {
             return Err(D::Error::custom(format!("NetworkConfig: expected an object, got {v}")));
         }
-        NetworkConfigRepr::deserialize(v).map_err(D::Error::custom)
+        NetworkConfigRepr::deserialize(v).map_err(|e| D::Error::custom(format!("NetworkConfig: {e}")))
     }
 }
 
@@ -219,7 +219,7 @@ impl<'de> Deserialize<'de> for DnsConfig {
         if !v.is_object() {
             return Err(D::Error::custom(format!("DnsConfig: expected an object, got {v}")));
         }
-        DnsConfigRepr::deserialize(v).map_err(D::Error::custom)
+        DnsConfigRepr::deserialize(v).map_err(|e| D::Error::custom(format!("DnsConfig: {e}")))
     }
 }
 
@@ -280,7 +280,7 @@ impl<'de> Deserialize<'de> for InterfaceConfig {
         if !v.is_object() {
             return Err(D::Error::custom(format!("InterfaceConfig: expected an object, got {v}")));
         }
-        InterfaceConfigRepr::deserialize(v).map_err(D::Error::custom)
+        InterfaceConfigRepr::deserialize(v).map_err(|e| D::Error::custom(format!("InterfaceConfig: {e}")))
     }
 }
 
@@ -341,7 +341,7 @@ impl<'de> Deserialize<'de> for NetworkPolicy {
         if !v.is_object() {
             return Err(D::Error::custom(format!("NetworkPolicy: expected an object, got {v}")));
         }
-        NetworkPolicyRepr::deserialize(v).map_err(D::Error::custom)
+        NetworkPolicyRepr::deserialize(v).map_err(|e| D::Error::custom(format!("NetworkPolicy: {e}")))
     }
 }
 
@@ -413,7 +413,7 @@ impl<'de> Deserialize<'de> for Rule {
         if !v.is_object() {
             return Err(D::Error::custom(format!("Rule: expected an object, got {v}")));
         }
-        RuleRepr::deserialize(v).map_err(D::Error::custom)
+        RuleRepr::deserialize(v).map_err(|e| D::Error::custom(format!("Rule: {e}")))
     }
 }
 
@@ -491,7 +491,7 @@ impl<'de> Deserialize<'de> for PortRange {
         if !v.is_object() {
             return Err(D::Error::custom(format!("PortRange: expected an object, got {v}")));
         }
-        PortRangeRepr::deserialize(v).map_err(D::Error::custom)
+        PortRangeRepr::deserialize(v).map_err(|e| D::Error::custom(format!("PortRange: {e}")))
     }
 }
 
@@ -555,7 +555,7 @@ impl<'de> Deserialize<'de> for PublishedPort {
         if !v.is_object() {
             return Err(D::Error::custom(format!("PublishedPort: expected an object, got {v}")));
         }
-        PublishedPortRepr::deserialize(v).map_err(D::Error::custom)
+        PublishedPortRepr::deserialize(v).map_err(|e| D::Error::custom(format!("PublishedPort: {e}")))
     }
 }
 
@@ -654,7 +654,7 @@ impl<'de> Deserialize<'de> for SecretsConfig {
         if !v.is_object() {
             return Err(D::Error::custom(format!("SecretsConfig: expected an object, got {v}")));
         }
-        SecretsConfigRepr::deserialize(v).map_err(D::Error::custom)
+        SecretsConfigRepr::deserialize(v).map_err(|e| D::Error::custom(format!("SecretsConfig: {e}")))
     }
 }
 
@@ -726,7 +726,7 @@ impl<'de> Deserialize<'de> for SecretEntry {
         if !v.is_object() {
             return Err(D::Error::custom(format!("SecretEntry: expected an object, got {v}")));
         }
-        SecretEntryRepr::deserialize(v).map_err(D::Error::custom)
+        SecretEntryRepr::deserialize(v).map_err(|e| D::Error::custom(format!("SecretEntry: {e}")))
     }
 }
 
@@ -793,7 +793,7 @@ impl<'de> Deserialize<'de> for SecretInjection {
         if !v.is_object() {
             return Err(D::Error::custom(format!("SecretInjection: expected an object, got {v}")));
         }
-        SecretInjectionRepr::deserialize(v).map_err(D::Error::custom)
+        SecretInjectionRepr::deserialize(v).map_err(|e| D::Error::custom(format!("SecretInjection: {e}")))
     }
 }
 
@@ -883,7 +883,7 @@ impl<'de> Deserialize<'de> for TlsConfig {
         if !v.is_object() {
             return Err(D::Error::custom(format!("TlsConfig: expected an object, got {v}")));
         }
-        TlsConfigRepr::deserialize(v).map_err(D::Error::custom)
+        TlsConfigRepr::deserialize(v).map_err(|e| D::Error::custom(format!("TlsConfig: {e}")))
     }
 }
 
@@ -955,7 +955,7 @@ impl<'de> Deserialize<'de> for LeafCache {
         if !v.is_object() {
             return Err(D::Error::custom(format!("LeafCache: expected an object, got {v}")));
         }
-        LeafCacheRepr::deserialize(v).map_err(D::Error::custom)
+        LeafCacheRepr::deserialize(v).map_err(|e| D::Error::custom(format!("LeafCache: {e}")))
     }
 }
 
@@ -1002,7 +1002,7 @@ impl<'de> Deserialize<'de> for InterceptCa {
         if !v.is_object() {
             return Err(D::Error::custom(format!("InterceptCa: expected an object, got {v}")));
         }
-        InterceptCaRepr::deserialize(v).map_err(D::Error::custom)
+        InterceptCaRepr::deserialize(v).map_err(|e| D::Error::custom(format!("InterceptCa: {e}")))
     }
 }
 
@@ -1043,7 +1043,7 @@ impl<'de> Deserialize<'de> for ScopedCa {
         if !v.is_object() {
             return Err(D::Error::custom(format!("ScopedCa: expected an object, got {v}")));
         }
-        ScopedCaRepr::deserialize(v).map_err(D::Error::custom)
+        ScopedCaRepr::deserialize(v).map_err(|e| D::Error::custom(format!("ScopedCa: {e}")))
     }
 }
 
@@ -1080,7 +1080,7 @@ impl<'de> Deserialize<'de> for ScopedVerify {
         if !v.is_object() {
             return Err(D::Error::custom(format!("ScopedVerify: expected an object, got {v}")));
         }
-        ScopedVerifyRepr::deserialize(v).map_err(D::Error::custom)
+        ScopedVerifyRepr::deserialize(v).map_err(|e| D::Error::custom(format!("ScopedVerify: {e}")))
     }
 }
 
@@ -1293,8 +1293,15 @@ fn check_int(v: i64, path: &str, min: Option<i64>, max: Option<i64>) -> Result<(
 
 #[allow(dead_code)]
 fn check_len(n: usize, path: &str, min: Option<usize>, max: Option<usize>) -> Result<(), String> {
-    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-        return Err(format!("{path}: {n} items; accepted {}..={}", min.map_or("".into(), |m| m.to_string()), max.map_or("".into(), |m| m.to_string())));
+    if let Some(min) = min {
+        if n < min {
+            return Err(format!("{path}: {n} items; at least {min} required"));
+        }
+    }
+    if let Some(max) = max {
+        if n > max {
+            return Err(format!("{path}: {n} items; at most {max} accepted"));
+        }
     }
     Ok(())
 }

@@ -37,7 +37,12 @@ fn main() {
     for case in cases["invalid"].as_array().expect("invalid[]") {
         let id = case["id"].as_str().unwrap_or("?");
         match decode(&case["input"]) {
-            Err(_) => pass += 1,
+            Err(e) => {
+                pass += 1;
+                if std::env::var("POLYGLOT_VERBOSE").as_deref() == Ok("1") {
+                    println!("ok invalid {id}: {e}");
+                }
+            }
             Ok(cfg) => {
                 fail += 1;
                 println!("FAIL invalid {id}: accepted as {}", serde_json::to_string(&cfg).unwrap_or_default());

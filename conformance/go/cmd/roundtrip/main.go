@@ -81,11 +81,15 @@ func main() {
 		pass++
 	}
 	for _, c := range cases.Invalid {
-		if cfg, err := decode(c.Input); err == nil {
+		cfg, err := decode(c.Input)
+		if err == nil {
 			out, _ := json.Marshal(cfg)
 			fail++
 			fmt.Printf("FAIL invalid %s: accepted as %s\n", c.ID, out)
 			continue
+		}
+		if os.Getenv("POLYGLOT_VERBOSE") == "1" {
+			fmt.Printf("ok invalid %s: %v\n", c.ID, err)
 		}
 		pass++
 	}

@@ -338,8 +338,12 @@ func ${p}CheckObject(data []byte, name string, known []string, required []string
 }
 
 func ${p}Excerpt(b []byte) string {
-	if len(b) > 40 {
-		return string(b[:40]) + "..."
+	var buf bytes.Buffer
+	if json.Compact(&buf, b) == nil {
+		b = buf.Bytes()
+	}
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
 	}
 	return string(b)
 }
@@ -366,8 +370,11 @@ func ${p}CheckInt(v int64, path string, min int64, max int64) error {
 }
 
 func ${p}CheckLen(n int, path string, min int, max int) error {
-	if (min >= 0 && n < min) || (max >= 0 && n > max) {
-		return fmt.Errorf("%s: %d items; accepted at least %d, at most %d (-1: no limit)", path, n, min, max)
+	if min >= 0 && n < min {
+		return fmt.Errorf("%s: %d items; at least %d required", path, n, min)
+	}
+	if max >= 0 && n > max {
+		return fmt.Errorf("%s: %d items; at most %d accepted", path, n, max)
 	}
 	return nil
 }

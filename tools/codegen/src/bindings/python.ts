@@ -271,7 +271,7 @@ def _int(x: Any, path: str, lo: Optional[int], hi: Optional[int]) -> int:
     if not isinstance(x, int) or isinstance(x, bool):
         raise ValidationError(f"{path}: expected an integer, got {x!r}")
     if (lo is not None and x < lo) or (hi is not None and x > hi):
-        raise ValidationError(f"{path}: {x} is outside the accepted range {lo}..{hi}")
+        raise ValidationError(f"{path}: {x} is outside the accepted range {'' if lo is None else lo}..{'' if hi is None else hi}")
     return x
 
 
@@ -292,6 +292,8 @@ def _enum(cls: Any, x: Any, path: str) -> Any:
 def _list(x: Any, path: str, item: Callable[[Any, str], Any], min_items: Optional[int], max_items: Optional[int]) -> list:
     if not isinstance(x, list):
         raise ValidationError(f"{path}: expected an array, got {type(x).__name__}")
-    if (min_items is not None and len(x) < min_items) or (max_items is not None and len(x) > max_items):
-        raise ValidationError(f"{path}: {len(x)} items; accepted {min_items}..{max_items}")
+    if min_items is not None and len(x) < min_items:
+        raise ValidationError(f"{path}: {len(x)} items; at least {min_items} required")
+    if max_items is not None and len(x) > max_items:
+        raise ValidationError(f"{path}: {len(x)} items; at most {max_items} accepted")
     return [item(v, f"{path}[{i}]") for i, v in enumerate(x)]`;

@@ -193,7 +193,7 @@ export function fixRust(text: string, model: SchemaModel): string {
       "        if !v.is_object() {",
       `            return Err(D::Error::custom(format!("${name}: expected an object, got {v}")));`,
       "        }",
-      `        ${name}Repr::deserialize(v).map_err(D::Error::custom)`,
+      `        ${name}Repr::deserialize(v).map_err(|e| D::Error::custom(format!("${name}: {e}")))`,
       "    }",
       "}",
       "",
@@ -311,8 +311,15 @@ fn check_int(v: i64, path: &str, min: Option<i64>, max: Option<i64>) -> Result<(
 
 #[allow(dead_code)]
 fn check_len(n: usize, path: &str, min: Option<usize>, max: Option<usize>) -> Result<(), String> {
-    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-        return Err(format!("{path}: {n} items; accepted {}..={}", min.map_or("".into(), |m| m.to_string()), max.map_or("".into(), |m| m.to_string())));
+    if let Some(min) = min {
+        if n < min {
+            return Err(format!("{path}: {n} items; at least {min} required"));
+        }
+    }
+    if let Some(max) = max {
+        if n > max {
+            return Err(format!("{path}: {n} items; at most {max} accepted"));
+        }
     }
     Ok(())
 }
