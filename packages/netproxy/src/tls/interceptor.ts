@@ -10,7 +10,8 @@ import { connect as tlsConnect, TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import { formatIp, unmapIp, parseIp, type IpAddr, type SecretsConfig, type TlsConfig } from "@sandbox/core";
 import type { FlowInfo, FlowInterceptor, InterceptedFlow } from "../stack/types.js";
-import { RequestFilter, type FilterBlock } from "../http/request-filter.js";
+import { RequestFilter, type FilterBlock, type FilterOutput } from "../http/request-filter.js";
+import { H2Filter } from "../http/h2-filter.js";
 import { classifySecrets, type SecretPlan } from "../secrets/classify.js";
 import { canonicalSni, parseClientHello } from "./client-hello.js";
 import { duplexPair } from "./duplex-pair.js";
@@ -147,7 +148,7 @@ export class L7Interceptor implements FlowInterceptor {
       return true;
     }
     const upstream = this.connect(flow);
-    this.filterInto(guest, upstream, guest, flow, null);
+    this.filterInto(guest, upstream, guest, flow, null, new RequestFilter({ mode: { kind: "plain" }, planFor: this.planFor(flow, false) }));
     return true;
   }
 
@@ -189,51 +190,68 @@ export class L7Interceptor implements FlowInterceptor {
 
   private async mitm(guestRaw: Duplex, flow: InterceptedFlow, sni: string): Promise<void> {
     const base = { sni, dst: formatIp(flow.dstIp), dstPort: flow.dstPort };
-    let leafCtx;
-    try {
-      leafCtx = (this.opts.leaves!.peek(sni) ?? (await this.opts.leaves!.get(sni))).context;
-    } catch (e) {
-      this.emit({ type: "tls", action: "guest_error", ...base, reason: `leaf certificate for ${sni}: ${(e as Error).message}` });
-      guestRaw.destroy();
-      return;
-    }
-    const guest = new TLSSocket(guestRaw as never, { isServer: true, secureContext: leafCtx, ALPNProtocols: ["http/1.1"] });
+    const hello = parseClientHello(flow.firstBytes);
+    const offered = hello.kind === "hello" ? hello.alpn.filter((p) => p === "h2" || p === "http/1.1") : [];
     const timer = setTimeout(() => {
-      this.emit({ type: "tls", action: "guest_error", ...base, reason: "guest TLS handshake timed out" });
-      guest.destroy();
+      this.emit({ type: "tls", action: "guest_error", ...base, reason: "TLS handshake timed out" });
+      guestRaw.destroy();
     }, this.opts.handshakeTimeoutMs ?? 10_000);
-    guest.once("secure", () => clearTimeout(timer));
+    // Upstream first: its ALPN choice is what the guest is offered (h2 only when both speak it).
     const choice = this.opts.trust!.choose(sni);
     const up = tlsConnect({
       socket: this.connect(flow) as never,
       servername: sni,
       secureContext: choice.secureContext,
       rejectUnauthorized: choice.rejectUnauthorized,
-      ALPNProtocols: ["http/1.1"],
+      ...(offered.length > 0 ? { ALPNProtocols: offered } : {}),
     });
     let failed = false;
+    let guest: TLSSocket | undefined;
     const fail = (who: "upstream_error" | "guest_error", e: Error) => {
       if (failed) return;
       failed = true;
       clearTimeout(timer);
       this.emit({ type: "tls", action: who, ...base, reason: e.message });
-      guest.destroy();
+      guest?.destroy();
       up.destroy();
       guestRaw.destroy();
     };
     up.on("error", (e) => fail("upstream_error", e));
+    guestRaw.on("close", () => {
+      if (!guest) up.destroy();
+    });
+    const upOk = await new Promise<boolean>((resolve) => {
+      up.once("secureConnect", () => resolve(true));
+      up.once("close", () => resolve(false));
+    });
+    if (!upOk || failed || guestRaw.destroyed) {
+      clearTimeout(timer);
+      guestRaw.destroy();
+      up.destroy();
+      return;
+    }
+    let leafCtx;
+    try {
+      leafCtx = (this.opts.leaves!.peek(sni) ?? (await this.opts.leaves!.get(sni))).context;
+    } catch (e) {
+      return fail("guest_error", new Error(`leaf certificate for ${sni}: ${(e as Error).message}`));
+    }
+    const proto = up.alpnProtocol || (offered.includes("http/1.1") ? "http/1.1" : false);
+    guest = new TLSSocket(guestRaw as never, { isServer: true, secureContext: leafCtx, ...(proto ? { ALPNProtocols: [proto] } : {}) });
+    guest.once("secure", () => clearTimeout(timer));
     guest.on("error", (e) => fail("guest_error", e));
     guest.on("close", () => up.destroy());
     up.on("close", () => {
-      if (!guest.destroyed) guest.end();
+      if (!guest!.destroyed) guest!.end();
     });
-    this.filterInto(guest, up, guestRaw, flow, sni);
+    const planFor = this.planFor(flow, true);
+    const filter = proto === "h2" ? new H2Filter({ sni, planFor }) : new RequestFilter({ mode: { kind: "intercepted", sni }, planFor });
+    this.filterInto(guest, up, guestRaw, flow, sni, filter);
   }
 
   /** Pipe guest→upstream through the request filter and upstream→guest raw. */
-  private filterInto(guest: Duplex, up: Duplex, guestRaw: Duplex, flow: InterceptedFlow, sni: string | null): void {
+  private filterInto(guest: Duplex, up: Duplex, guestRaw: Duplex, flow: InterceptedFlow, sni: string | null, filter: { push(chunk: Buffer): FilterOutput }): void {
     const dst = formatIp(flow.dstIp);
-    const filter = new RequestFilter({ mode: sni ? { kind: "intercepted", sni } : { kind: "plain" }, planFor: this.planFor(flow, sni !== null) });
     const drop = (b: FilterBlock) => {
       if (b.violation) {
         this.emit({ type: "secret_violation", action: b.action, envVar: b.violation.envVar, placeholder: b.violation.placeholder, location: b.violation.location, form: b.violation.form, ...(b.violation.method !== undefined ? { method: b.violation.method, path: b.violation.path ?? "", host: b.violation.host ?? null } : {}), dst, dstPort: flow.dstPort });

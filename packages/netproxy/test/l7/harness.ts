@@ -74,7 +74,7 @@ export interface Rig {
   readonly leaves: LeafCache;
   terminated: string[];
   /** Open a guest TLS connection to dstIp:443 with `servername`, through the interceptor. */
-  guest(dstIp: string, servername: string | undefined, opts?: { trust?: string; dstPort?: number }): Promise<GuestConn>;
+  guest(dstIp: string, servername: string | undefined, opts?: { trust?: string; dstPort?: number; alpn?: string[] }): Promise<GuestConn>;
 }
 
 export interface GuestConn {
@@ -114,8 +114,10 @@ export async function makeRig(opts: { upstream: TestHttps; policy: NetworkPolicy
     terminated,
     async guest(dstIp, servername, o = {}) {
       const [guestSide, stackSide] = duplexPair();
-      const tls = tlsConnect({ socket: guestSide as never, ...(servername ? { servername } : {}), ca: [o.trust ?? interceptCa.certPem], ALPNProtocols: ["http/1.1"] });
+      const tls = tlsConnect({ socket: guestSide as never, ...(servername ? { servername } : {}), ca: [o.trust ?? interceptCa.certPem], ALPNProtocols: o.alpn ?? ["http/1.1"] });
       tls.on("error", () => {});
+      let isClosed = false;
+      tls.once("close", () => (isClosed = true));
       const ready = new Promise<void>((r) => {
         tls.once("secureConnect", () => r());
         tls.once("close", () => r());
@@ -146,6 +148,7 @@ export async function makeRig(opts: { upstream: TestHttps; policy: NetworkPolicy
         refused: false,
         async exchange(pieces, waitFor, timeoutMs = 3000) {
           await ready;
+          if (isClosed) return { text: "", closed: true };
           let text = "";
           let closed = false;
           const done = new Promise<void>((r) => {
