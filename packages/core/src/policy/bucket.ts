@@ -91,15 +91,18 @@ export function firstIn(t: RuleTable, list: CandList, port: number, from: number
 }
 
 /**
- * A 16-bit jump table over a prefix trie: for every value of the first 16 address bits, the trie
- * node at depth 16 (-1 when the path ends earlier) and one merged candidate list holding every
- * rule stored on the path down to (and including) that node. Skips the top of the walk.
+ * A jump table over a prefix trie: for every value of the first {@link JUMP_BITS} address bits,
+ * the trie node at that depth (-1 when the path ends earlier) and one merged candidate list
+ * holding every rule stored on the path down to (and including) that node. Skips the top of the
+ * walk. `tab` interleaves [node, list] per entry so a lookup touches one cache line.
  */
 export interface Jump {
-  readonly node: Int32Array;
-  readonly list: Int32Array;
+  readonly tab: Int32Array;
   readonly lists: readonly CandList[];
 }
+
+/** Address bits resolved by one jump-table lookup (small enough to stay in L1/L2: 32 KiB). */
+export const JUMP_BITS = 12;
 
 const JUMP_MIN_PREFIXES = 16;
 
@@ -111,8 +114,9 @@ function buildJump(
   values: readonly number[][],
 ): Jump | null {
   if (values.length < JUMP_MIN_PREFIXES) return null;
-  const node = new Int32Array(65536).fill(-1);
-  const list = new Int32Array(65536).fill(-1);
+  const size = 1 << JUMP_BITS;
+  const node = new Int32Array(size).fill(-1);
+  const list = new Int32Array(size).fill(-1);
   const lists: CandList[] = [];
   const interned = new Map<string, number>();
   const intern = (acc: number[]): number => {
@@ -130,7 +134,7 @@ function buildJump(
   const visit = (n: number, depth: number, value: number, acc: number[]): void => {
     const s = slot[n]!;
     const here = s >= 0 ? [...acc, ...values[s]!] : acc;
-    if (depth === 16) {
+    if (depth === JUMP_BITS) {
       node[value] = n;
       list[value] = intern(here);
       return;
@@ -140,13 +144,18 @@ function buildJump(
       const v = value * 2 + bit;
       if (c >= 0) visit(c, depth + 1, v, here);
       else {
-        const span = 1 << (15 - depth);
+        const span = 1 << (JUMP_BITS - 1 - depth);
         list.fill(intern(here), v * span, (v + 1) * span);
       }
     }
   };
   visit(0, 0, 0, []);
-  return { node, list, lists };
+  const tab = new Int32Array(2 * size);
+  for (let i = 0; i < size; i++) {
+    tab[2 * i] = node[i]!;
+    tab[2 * i + 1] = list[i]!;
+  }
+  return { tab, lists };
 }
 
 /** IP-level index of one (direction, protocol) slice of the policy. */
@@ -246,16 +255,17 @@ export function firstIpMatch(
     let bit = 31;
     const jump = b.v4Jump;
     if (jump !== null) {
-      const e = a4 >>> 16;
-      const l = jump.list[e]!;
+      const e = (a4 >>> (32 - JUMP_BITS)) << 1;
+      const tab = jump.tab;
+      const l = tab[e + 1]!;
       if (l >= 0) {
         const r = firstIn(t, jump.lists[l]!, port, from, best);
         if (r < best) best = r;
       }
-      node = jump.node[e]!;
+      node = tab[e]!;
       if (node < 0) return best;
-      node = ((a4 >>> 15) & 1) === 1 ? right[node]! : left[node]!;
-      bit = 14;
+      node = ((a4 >>> (31 - JUMP_BITS)) & 1) === 1 ? right[node]! : left[node]!;
+      bit = 30 - JUMP_BITS;
     }
     while (node >= 0) {
       const s = slot[node]!;
@@ -279,16 +289,17 @@ export function firstIpMatch(
   let i = 0;
   const jump = b.v6Jump;
   if (jump !== null) {
-    const e = (b6[0]! << 8) | b6[1]!;
-    const l = jump.list[e]!;
+    const e = (((b6[0]! << 8) | b6[1]!) >>> (16 - JUMP_BITS)) << 1;
+    const tab = jump.tab;
+    const l = tab[e + 1]!;
     if (l >= 0) {
       const r = firstIn(t, jump.lists[l]!, port, from, best);
       if (r < best) best = r;
     }
-    node = jump.node[e]!;
+    node = tab[e]!;
     if (node < 0) return best;
-    node = ((b6[2]! >> 7) & 1) === 1 ? right[node]! : left[node]!;
-    i = 17;
+    node = ((b6[JUMP_BITS >> 3]! >> (7 - (JUMP_BITS & 7))) & 1) === 1 ? right[node]! : left[node]!;
+    i = JUMP_BITS + 1;
   }
   while (node >= 0) {
     const s = slot[node]!;
