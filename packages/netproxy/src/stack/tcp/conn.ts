@@ -1,16 +1,14 @@
 /**
- * One terminated TCP connection between the guest and the proxy: handshake (passive for guest
- * SYNs, active for published ports), the receiving half (in-order delivery to the upstream duplex,
- * bounded out-of-order store with SACK, duplicate trimming, a receive window tied to the upstream's
- * write backlog), FIN/RST/half-close both ways, and the first-flight sniffing hook used by deferred
- * policy decisions and interceptors. The sending half is `TcpSender`.
+ * One terminated TCP connection between the guest and the proxy: the handshake (passive for guest
+ * SYNs, active for published ports), segment acceptance and RST/SYN handling (RFC 9293, RFC 5961
+ * challenge ACKs), upstream wiring with pause/resume, FIN/RST/half-close both ways, time-wait
+ * linger, and the first-flight hooks used by deferred decisions and interceptors. The halves are
+ * `TcpSender` (sending) and `TcpReceiver` (receiving).
  */
 import type { Duplex } from "node:stream";
-import { TCP_FLAG, type SackBlock, type TcpSegment } from "../../frame/tcp.js";
-import { ByteQueue } from "./byte-queue.js";
-import { OutOfOrderBuffer } from "./reassembly.js";
-import { TcpSender } from "./sender.js";
-import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLt } from "./seq.js";
+import { TCP_FLAG, type TcpSegment } from "../../frame/tcp.js";
+import { TcpReceiver } from "./receiver.js";
+import { seqAdd, seqDiff, seqGe, seqInRange } from "./seq.js";
 import type { TcpConnHost } from "./types.js";
 
 /** Lifecycle states of a terminated connection. */
@@ -32,33 +30,14 @@ export function windowShiftFor(buf: number): number {
 }
 
 /** A terminated TCP connection. */
-export class TcpConn extends TcpSender {
+export class TcpConn extends TcpReceiver {
   state: TcpConnState;
-  irs = 0;
-  rcvNxt = 0;
-  /** Shift we apply to the windows we advertise. */
-  rcvWscale = 0;
-  private rcvAdvRight = 0;
-  private readonly ooo: OutOfOrderBuffer;
-  /** The guest's FIN has been received in order. */
-  peerFin = false;
-  private upstream: Duplex | null = null;
-  private mode: "none" | "sniff" | "attached" | "discard" = "none";
-  private readonly sniffQ = new ByteQueue();
-  private sniff: {
-    limit: number;
-    done: (bytes: Uint8Array, fin: boolean) => void;
-    progress: ((bytes: Uint8Array) => boolean) | undefined;
-  } | null = null;
-  private ackPending = false;
   private upstreamPaused = false;
   private timeWaitTimer: NodeJS.Timeout | null = null;
   private wsNegotiated = false;
   private upstreamEnded = false;
   /** Called once when an actively opened connection becomes established. */
   onEstablished: (() => void) | null = null;
-  /** Guest → upstream byte count. */
-  bytesFromGuest = 0;
   /** Why the flow ended, once it did. */
   endReason: string | null = null;
 
@@ -70,7 +49,6 @@ export class TcpConn extends TcpSender {
   ) {
     super(host, iss);
     this.state = state;
-    this.ooo = new OutOfOrderBuffer(host.cfg.rcvBuf);
     this.lastHeardAt = host.now();
   }
 
@@ -186,31 +164,6 @@ export class TcpConn extends TcpSender {
     this.maybeWindowUpdate();
   }
 
-  /**
-   * Collect the guest's first bytes instead of forwarding them. `done` runs once with what was
-   * collected when `limit` bytes arrived, `progress` (called after each arrival) returned true,
-   * the guest sent FIN, or `finishSniff()` is called.
-   */
-  startSniff(limit: number, done: (bytes: Uint8Array, fin: boolean) => void, progress?: (bytes: Uint8Array) => boolean): void {
-    this.mode = "sniff";
-    this.sniff = { limit, done, progress };
-  }
-
-  /** The bytes collected so far while sniffing (a copy). */
-  sniffed(): Uint8Array {
-    const out = new Uint8Array(this.sniffQ.length);
-    this.sniffQ.copyOut(0, out.length, out, 0);
-    return out;
-  }
-
-  /** End sniffing now (e.g. a ClientHello parsed or a timeout) and run its callback. */
-  finishSniff(): void {
-    const s = this.sniff;
-    if (!s) return;
-    this.sniff = null;
-    s.done(this.sniffed(), this.peerFin);
-  }
-
   /** Close towards the guest with FIN and discard whatever it still sends (post-handshake deny). */
   closeWithFin(reason: string): void {
     this.endReason ??= reason;
@@ -258,50 +211,6 @@ export class TcpConn extends TcpSender {
     this.trySend();
   }
 
-  /** Send the pending delayed ACK, if still pending. */
-  flushAck(): void {
-    if (!this.ackPending || this.state === "closed") return;
-    this.ackPending = false;
-    this.emit(this.sndNxt, TCP_FLAG.ACK, 0);
-  }
-
-  private ackNow(): void {
-    this.ackPending = false;
-    this.emit(this.sndNxt, TCP_FLAG.ACK, 0);
-  }
-
-  private scheduleAck(): void {
-    if (this.ackPending) return;
-    this.ackPending = true;
-    this.host.scheduleAck(this);
-  }
-
-  protected ackNumber(): number {
-    return this.rcvNxt;
-  }
-
-  private rcvSpace(): number {
-    const backlog = (this.upstream?.writableLength ?? 0) + this.sniffQ.length + this.ooo.size;
-    let avail = this.host.cfg.rcvBuf - backlog;
-    if (this.mode === "sniff" && this.sniff) avail = Math.min(avail, this.sniff.limit - this.sniffQ.length);
-    // Receiver-side silly-window avoidance: do not offer tiny windows.
-    if (avail < Math.min(this.effMss, this.host.cfg.rcvBuf / 2)) avail = 0;
-    return Math.max(0, avail);
-  }
-
-  protected windowField(): number {
-    const promised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
-    const win = Math.max(this.rcvSpace(), promised); // never move the right edge left
-    const field = Math.min(0xffff, Math.ceil(win / 2 ** this.rcvWscale));
-    const right = seqAdd(this.rcvNxt, field * 2 ** this.rcvWscale);
-    if (seqGt(right, this.rcvAdvRight)) this.rcvAdvRight = right;
-    return field;
-  }
-
-  protected sackBlocksOut(): SackBlock[] {
-    return this.ooo.empty ? [] : this.ooo.sackBlocks(4);
-  }
-
   protected ports(): { srcPort: number; dstPort: number } {
     return { srcPort: this.ends.localPort, dstPort: this.ends.guestPort };
   }
@@ -341,27 +250,11 @@ export class TcpConn extends TcpSender {
     }
   }
 
-  private maybeWindowUpdate(): void {
-    if (this.state !== "established") return;
-    const promised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
-    const space = this.rcvSpace();
-    if (space - promised >= Math.min(this.host.cfg.rcvBuf / 2, 2 * this.effMss) || (promised === 0 && space > 0)) {
-      this.ackNow();
-    }
+  protected isOpen(): boolean {
+    return this.state !== "closed";
   }
 
-  private deliver(data: Uint8Array): void {
-    if (data.length === 0) return;
-    this.bytesFromGuest += data.length;
-    if (this.mode === "attached" && this.upstream) {
-      this.upstream.write(Buffer.from(data));
-    } else if (this.mode === "sniff" || this.mode === "none") {
-      this.sniffQ.push(Uint8Array.from(data));
-      if (this.sniff && (this.sniffQ.length >= this.sniff.limit || this.sniff.progress?.(this.sniffed()))) this.finishSniff();
-    }
-  }
-
-  private onPeerFin(): void {
+  protected onPeerFin(): void {
     this.peerFin = true;
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     if (this.mode === "attached") this.upstream?.end();
@@ -436,42 +329,6 @@ export class TcpConn extends TcpSender {
     else if (segLen > 0 && this.peerFin) this.ackNow(); // retransmitted FIN or data after FIN
     this.trySend();
     this.maybeFinish();
-  }
-
-  private receive(seg: TcpSegment): void {
-    let seq = seg.seq;
-    let data = seg.payload;
-    let fin = (seg.flags & TCP_FLAG.FIN) !== 0;
-    if (seqLt(seq, this.rcvNxt)) {
-      const skip = seqDiff(this.rcvNxt, seq);
-      if (skip >= data.length + (fin ? 1 : 0)) return this.ackNow();
-      data = data.subarray(Math.min(skip, data.length));
-      seq = this.rcvNxt;
-    }
-    // Never take more than we promised (right edge of the advertised window).
-    const room = Math.max(0, seqDiff(this.rcvAdvRight, seq));
-    if (data.length > room) {
-      data = data.subarray(0, room);
-      fin = false;
-    }
-    if (seq !== this.rcvNxt) {
-      if (data.length > 0 || fin) this.ooo.insert(seq, data, fin);
-      return this.ackNow(); // duplicate ACK with SACK blocks tells the guest what is missing
-    }
-    const hadHoles = !this.ooo.empty;
-    this.deliver(data);
-    this.rcvNxt = seqAdd(this.rcvNxt, data.length);
-    if (!fin && !this.ooo.empty) {
-      const t = this.ooo.take(this.rcvNxt);
-      for (const d of t.data) this.deliver(d);
-      this.rcvNxt = t.next;
-      fin = t.fin;
-    }
-    if (fin) {
-      this.onPeerFin();
-      this.ackNow();
-    } else if (hadHoles || data.length === 0) this.ackNow();
-    else this.scheduleAck();
   }
 
   private inputSynSent(seg: TcpSegment): void {

@@ -1,0 +1,171 @@
+/**
+ * The receiving half of a terminated TCP connection (guest → proxy): in-order delivery to the
+ * upstream duplex (or to the first-flight sniff buffer), duplicate trimming, the bounded
+ * out-of-order store with SACK reporting, delayed ACKs coalesced per input batch, and the
+ * advertised window tied to the upstream's write backlog (never moving the right edge left).
+ */
+import type { Duplex } from "node:stream";
+import { TCP_FLAG, type SackBlock, type TcpSegment } from "../../frame/tcp.js";
+import { ByteQueue } from "./byte-queue.js";
+import { OutOfOrderBuffer } from "./reassembly.js";
+import { TcpSender } from "./sender.js";
+import { seqAdd, seqDiff, seqGt, seqLt } from "./seq.js";
+import type { TcpConnHost } from "./types.js";
+
+/** Receiving-side state and logic, extended by `TcpConn`. */
+export abstract class TcpReceiver extends TcpSender {
+  irs = 0;
+  rcvNxt = 0;
+  /** Shift we apply to the windows we advertise. */
+  rcvWscale = 0;
+  protected rcvAdvRight = 0;
+  protected readonly ooo: OutOfOrderBuffer;
+  /** The guest's FIN has been received in order. */
+  peerFin = false;
+  protected upstream: Duplex | null = null;
+  protected mode: "none" | "sniff" | "attached" | "discard" = "none";
+  protected readonly sniffQ = new ByteQueue();
+  protected sniff: {
+    limit: number;
+    done: (bytes: Uint8Array, fin: boolean) => void;
+    progress: ((bytes: Uint8Array) => boolean) | undefined;
+  } | null = null;
+  private ackPending = false;
+  /** Guest → upstream byte count. */
+  bytesFromGuest = 0;
+
+  protected constructor(host: TcpConnHost, iss: number) {
+    super(host, iss);
+    this.ooo = new OutOfOrderBuffer(host.cfg.rcvBuf);
+  }
+
+  /** Whether the connection is not closed (ACKs may still be sent). */
+  protected abstract isOpen(): boolean;
+  /** The guest's FIN arrived in order (RCV.NXT already covers data before it). */
+  protected abstract onPeerFin(): void;
+
+  /**
+   * Collect the guest's first bytes instead of forwarding them. `done` runs once with what was
+   * collected when `limit` bytes arrived, `progress` (called after each arrival) returned true,
+   * the guest sent FIN, or `finishSniff()` is called.
+   */
+  startSniff(limit: number, done: (bytes: Uint8Array, fin: boolean) => void, progress?: (bytes: Uint8Array) => boolean): void {
+    this.mode = "sniff";
+    this.sniff = { limit, done, progress };
+  }
+
+  /** The bytes collected so far while sniffing (a copy). */
+  sniffed(): Uint8Array {
+    const out = new Uint8Array(this.sniffQ.length);
+    this.sniffQ.copyOut(0, out.length, out, 0);
+    return out;
+  }
+
+  /** End sniffing now (e.g. a ClientHello parsed or a timeout) and run its callback. */
+  finishSniff(): void {
+    const s = this.sniff;
+    if (!s) return;
+    this.sniff = null;
+    s.done(this.sniffed(), this.peerFin);
+  }
+
+  /** Send the pending delayed ACK, if still pending. */
+  flushAck(): void {
+    if (!this.ackPending || !this.isOpen()) return;
+    this.ackPending = false;
+    this.emit(this.sndNxt, TCP_FLAG.ACK, 0);
+  }
+
+  protected ackNow(): void {
+    this.ackPending = false;
+    this.emit(this.sndNxt, TCP_FLAG.ACK, 0);
+  }
+
+  protected scheduleAck(): void {
+    if (this.ackPending) return;
+    this.ackPending = true;
+    this.host.scheduleAck(this);
+  }
+
+  protected ackNumber(): number {
+    return this.rcvNxt;
+  }
+
+  protected rcvSpace(): number {
+    const backlog = (this.upstream?.writableLength ?? 0) + this.sniffQ.length + this.ooo.size;
+    let avail = this.host.cfg.rcvBuf - backlog;
+    if (this.mode === "sniff" && this.sniff) avail = Math.min(avail, this.sniff.limit - this.sniffQ.length);
+    // Receiver-side silly-window avoidance: do not offer tiny windows.
+    if (avail < Math.min(this.effMss, this.host.cfg.rcvBuf / 2)) avail = 0;
+    return Math.max(0, avail);
+  }
+
+  protected windowField(): number {
+    const promised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
+    const win = Math.max(this.rcvSpace(), promised); // never move the right edge left
+    const field = Math.min(0xffff, Math.ceil(win / 2 ** this.rcvWscale));
+    const right = seqAdd(this.rcvNxt, field * 2 ** this.rcvWscale);
+    if (seqGt(right, this.rcvAdvRight)) this.rcvAdvRight = right;
+    return field;
+  }
+
+  protected sackBlocksOut(): SackBlock[] {
+    return this.ooo.empty ? [] : this.ooo.sackBlocks(4);
+  }
+
+  protected maybeWindowUpdate(): void {
+    if (!this.canSendData()) return;
+    const promised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
+    const space = this.rcvSpace();
+    if (space - promised >= Math.min(this.host.cfg.rcvBuf / 2, 2 * this.effMss) || (promised === 0 && space > 0)) {
+      this.ackNow();
+    }
+  }
+
+  protected deliver(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.bytesFromGuest += data.length;
+    if (this.mode === "attached" && this.upstream) {
+      this.upstream.write(Buffer.from(data));
+    } else if (this.mode === "sniff" || this.mode === "none") {
+      this.sniffQ.push(Uint8Array.from(data));
+      if (this.sniff && (this.sniffQ.length >= this.sniff.limit || this.sniff.progress?.(this.sniffed()))) this.finishSniff();
+    }
+  }
+
+  protected receive(seg: TcpSegment): void {
+    let seq = seg.seq;
+    let data = seg.payload;
+    let fin = (seg.flags & TCP_FLAG.FIN) !== 0;
+    if (seqLt(seq, this.rcvNxt)) {
+      const skip = seqDiff(this.rcvNxt, seq);
+      if (skip >= data.length + (fin ? 1 : 0)) return this.ackNow();
+      data = data.subarray(Math.min(skip, data.length));
+      seq = this.rcvNxt;
+    }
+    // Never take more than we promised (right edge of the advertised window).
+    const room = Math.max(0, seqDiff(this.rcvAdvRight, seq));
+    if (data.length > room) {
+      data = data.subarray(0, room);
+      fin = false;
+    }
+    if (seq !== this.rcvNxt) {
+      if (data.length > 0 || fin) this.ooo.insert(seq, data, fin);
+      return this.ackNow(); // duplicate ACK with SACK blocks tells the guest what is missing
+    }
+    const hadHoles = !this.ooo.empty;
+    this.deliver(data);
+    this.rcvNxt = seqAdd(this.rcvNxt, data.length);
+    if (!fin && !this.ooo.empty) {
+      const t = this.ooo.take(this.rcvNxt);
+      for (const d of t.data) this.deliver(d);
+      this.rcvNxt = t.next;
+      fin = t.fin;
+    }
+    if (fin) {
+      this.onPeerFin();
+      this.ackNow();
+    } else if (hadHoles || data.length === 0) this.ackNow();
+    else this.scheduleAck();
+  }
+}
