@@ -2,7 +2,7 @@
  * Exports the wire-config cases the Python, Go and Rust harnesses round-trip: every NetworkConfig
  * that appears in the vectors (`config` objects, `policy_json` probes and their expected JSON,
  * preset expectations, `validate` probes, SDK translation results), the hand-written fixtures in
- * conformance/fixtures/wire/{valid,invalid}/, and for each valid one that @sandbox/core accepts its
+ * conformance/fixtures/wire/{valid,invalid}/ (vectors: conformance/vectors/*.json, or $SANDBOX_VECTORS_DIR), and for each valid one that @sandbox/core accepts its
  * canonical form (`canonicalizeNetworkConfig`: every default written out). The JSON Schema (ajv,
  * 2020-12) is the referee: a valid case must satisfy it, an invalid one must not, otherwise the
  * export fails.
@@ -17,7 +17,7 @@ import { canonicalizeNetworkConfig } from "@sandbox/core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "..", "..");
-const VECTORS = process.env.SANDBOX_VECTORS_DIR ?? join(repo, "..", "shared", "vectors");
+const VECTORS = process.env.SANDBOX_VECTORS_DIR ?? join(repo, "conformance", "vectors");
 
 /** One case: `input` must decode; re-encoding must give `input` back. */
 export interface WireCase {
@@ -52,8 +52,11 @@ function pick(o: Record<string, unknown>): Record<string, unknown> | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
-/** Wire configs found in one vector file; `expectInvalid` ones are vectors whose probe JSON must be rejected. */
-function fromVectors(file: string, vs: Vector[], valid: WireCase[], invalid: WireCase[]): void {
+/**
+ * Wire configs found in one vector file. `maybe` collects SDK-translation results that may be
+ * wire fragments or SDK-side dicts (e.g. a Python `tls` dict); only those the schema accepts are kept.
+ */
+function fromVectors(file: string, vs: Vector[], valid: WireCase[], invalid: WireCase[], maybe: WireCase[]): void {
   const tag = file.replace(/\.json$/, "");
   for (const v of vs) {
     const cfg = pick(v.config);
@@ -78,7 +81,7 @@ function fromVectors(file: string, vs: Vector[], valid: WireCase[], invalid: Wir
       if (isObj(e.dns)) cfg2.dns = e.dns;
       if (isObj(e.tls)) cfg2.tls = e.tls;
       if (e.on_violation !== undefined) cfg2.secrets = { on_violation: e.on_violation };
-      if (Object.keys(cfg2).length) valid.push({ id: `${tag}/${v.id}/expect`, input: cfg2 });
+      if (Object.keys(cfg2).length) maybe.push({ id: `${tag}/${v.id}/expect`, input: cfg2 });
     }
   }
 }
@@ -93,8 +96,9 @@ function fromFixtures(dir: string, out: WireCase[], kind: string): void {
 export function exportCases(): CasesFile {
   const valid: WireCase[] = [];
   const invalid: WireCase[] = [];
+  const maybe: WireCase[] = [];
   for (const f of readdirSync(VECTORS).filter((n) => n.endsWith(".json")).sort()) {
-    fromVectors(f, JSON.parse(readFileSync(join(VECTORS, f), "utf8")) as Vector[], valid, invalid);
+    fromVectors(f, JSON.parse(readFileSync(join(VECTORS, f), "utf8")) as Vector[], valid, invalid, maybe);
   }
   fromFixtures(join(repo, "conformance", "fixtures", "wire", "valid"), valid, "valid");
   fromFixtures(join(repo, "conformance", "fixtures", "wire", "invalid"), invalid, "invalid");
@@ -103,6 +107,7 @@ export function exportCases(): CasesFile {
   const props = { ...(schema.properties as Record<string, unknown>) };
   delete props.$schema; // editor metadata, not wire format (the bindings omit it too)
   const validate = new Ajv2020({ strict: false, allErrors: false }).compile({ ...schema, properties: props });
+  valid.push(...maybe.filter((c) => validate(c.input)));
   const problems: string[] = [];
   for (const c of valid) if (!validate(c.input)) problems.push(`${c.id}: filed valid but the schema rejects it: ${JSON.stringify(validate.errors?.[0])}`);
   for (const c of invalid) if (validate(c.input)) problems.push(`${c.id}: filed invalid but the schema accepts it`);
@@ -128,5 +133,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   }
   const cases = exportCases();
   writeFileSync(out, JSON.stringify(cases, null, 1) + "\n");
-  console.log(`export-wire: ${cases.valid.length} valid and ${cases.invalid.length} invalid wire configs -> ${out}`);
+  const n = (pred: (c: WireCase) => boolean) => cases.valid.filter(pred).length;
+  const canon = n((c) => c.id.endsWith("#canonical"));
+  const fixtures = n((c) => c.id.startsWith("fixtures/") && !c.id.endsWith("#canonical"));
+  console.log(
+    `export-wire: ${cases.valid.length} valid (${cases.valid.length - canon - fixtures} from vectors, ${fixtures} fixtures, ${canon} canonical forms from @sandbox/core) and ${cases.invalid.length} invalid wire configs -> ${out}`,
+  );
+  for (const c of cases.valid.filter((x) => x.note)) console.log(`export-wire: note ${c.id}: ${c.note}`);
 }

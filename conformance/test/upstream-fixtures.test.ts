@@ -69,7 +69,7 @@ export const VECTOR_DRIFT: Record<string, string> = {
   "config-001": "microsandbox-network 0.7.13 accepts max_connections 4097; the vector (and @sandbox) reject it",
 };
 
-const VECTORS = process.env.SANDBOX_VECTORS_DIR ?? join(dir, "..", "..", "..", "..", "shared", "vectors");
+const VECTORS = process.env.SANDBOX_VECTORS_DIR ?? join(dir, "..", "..", "vectors");
 
 /** The vector's expectation, in the shape of a recording, where the two are comparable. */
 function vectorView(id: string, expect: unknown, r: Recording): unknown {
