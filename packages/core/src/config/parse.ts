@@ -8,10 +8,13 @@
  *   `default_ingress`, the preset's defaults apply instead of the fail-closed wire defaults.
  * - Legacy `dns_rebind_protection`: used for `dns.rebind_protection` only when the nested field is
  *   absent (the nested value wins).
+ * Legacy rule fields (`protocol`, `port`) are folded into `protocols` / `ports` here as well
+ * (legacy.ts).
  */
 import type { z } from "zod";
 import { NetworkConfig, networkJsonSchema } from "../gen/index.js";
 import { formatPath, valueAt, type ConfigIssue, type ConfigResult, type PathSegment, ConfigError } from "./issues.js";
+import { foldLegacyRule } from "./legacy.js";
 import { canonicalPresetName, policyFromProfiles, presetPolicy, type ProfileName } from "./presets.js";
 import { checkSemantics, IssueSink } from "./semantic.js";
 
@@ -34,6 +37,9 @@ function resolvePresence(raw: Record<string, unknown>): Record<string, unknown> 
     if (pol.default_egress === undefined) pol.default_egress = base.default_egress;
     if (pol.default_ingress === undefined) pol.default_ingress = base.default_ingress;
     out.policy = pol;
+  }
+  if (isObj(out.policy) && Array.isArray(out.policy.rules)) {
+    out.policy = { ...out.policy, rules: out.policy.rules.map((r) => (isObj(r) ? foldLegacyRule(r) : r)) };
   }
   if (typeof raw.dns_rebind_protection === "boolean") {
     const dns = isObj(raw.dns) ? raw.dns : raw.dns === undefined ? {} : undefined;

@@ -9,6 +9,7 @@ import { parseCidr } from "../net/cidr.js";
 import { parseIp } from "../net/ip.js";
 import { parseDomainName } from "../policy/domain-name.js";
 import { formatPath, type ConfigIssue, type PathSegment } from "./issues.js";
+import { LEGACY_PROTOCOLS, legacyPortRange } from "./legacy.js";
 import { parseNameserver } from "./nameserver.js";
 
 /** Groups accepted on the wire (snake_case). */
@@ -78,13 +79,22 @@ function checkRule(rule: unknown, i: number, sink: IssueSink): void {
   if (!isObj(rule)) return;
   const base: PathSegment[] = ["policy", "rules", i];
   if ("destination" in rule) checkDestination(rule.destination, [...base, "destination"], sink);
+  const legacy = rule.protocol;
+  if (legacy !== undefined && legacy !== null && legacy !== "" && !LEGACY_PROTOCOLS.includes(legacy as string)) {
+    sink.add([...base, "protocol"], `unknown protocol: ${String(legacy)}`, legacy, '"tcp", "udp", "icmpv4" or "icmpv6" (legacy single-protocol field; prefer `protocols`)');
+  }
+  if (rule.port !== undefined && rule.port !== null && rule.port !== "") {
+    const r = legacyPortRange(rule.port);
+    if ("error" in r) sink.add([...base, "port"], r.error, rule.port, 'a port number, "443" or "8000-9000" (legacy single-port field; prefer `ports`)');
+  }
   const dir = rule.direction;
-  if ((dir === "ingress" || dir === "any") && Array.isArray(rule.protocols)) {
-    if (rule.protocols.some((p) => p === "icmpv4" || p === "icmpv6")) {
+  const protos = [...(typeof legacy === "string" ? [legacy] : []), ...(Array.isArray(rule.protocols) ? rule.protocols : [])];
+  if (dir === "ingress" || dir === "any") {
+    if (protos.some((p) => p === "icmpv4" || p === "icmpv6")) {
       sink.add(
-        [...base, "protocols"],
+        [...base, Array.isArray(rule.protocols) && rule.protocols.some((p) => p === "icmpv4" || p === "icmpv6") ? "protocols" : "protocol"],
         `rule #${i}: ICMP protocols are egress-only; ingress and any-direction rules cannot include icmpv4 or icmpv6`,
-        rule.protocols,
+        protos,
         'protocols "tcp"/"udp" in ingress and any-direction rules; ICMP only with direction "egress" (decision D4)',
         false,
       );

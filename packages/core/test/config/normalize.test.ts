@@ -89,3 +89,27 @@ describe("normalizeNetworkConfig", () => {
     }
   });
 });
+
+describe("legacy rule fields", () => {
+  it("protocol ∪ protocols (single first) and port + ports", () => {
+    const c = canonicalizeNetworkConfigOrThrow({
+      policy: { rules: [{ direction: "egress", destination: "any", protocol: "udp", protocols: ["tcp", "udp"], port: "8000-9000", ports: [{ start: 443, end: 443 }], action: "allow" }] },
+    });
+    expect(c.policy.rules[0]).toMatchObject({ protocols: ["udp", "tcp"], ports: [{ start: 8000, end: 9000 }, { start: 443, end: 443 }] });
+  });
+  it("invalid legacy values are reported at their own paths; D4 sees the legacy protocol", async () => {
+    const { parseNetworkConfig } = await import("../../src/config/index.js");
+    const r = parseNetworkConfig({ policy: { rules: [{ direction: "egress", destination: "any", protocol: "sctp", port: "9-1", action: "allow" }, { direction: "ingress", destination: "any", protocol: "icmpv4", action: "allow" }] } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors.map((e) => [e.path, e.message])).toEqual(
+        expect.arrayContaining([
+          ["$.policy.rules[0].protocol", "unknown protocol: sctp"],
+          ["$.policy.rules[0].port", 'port range start > end: "9-1"'],
+          ["$.policy.rules[1].protocol", "rule #1: ICMP protocols are egress-only; ingress and any-direction rules cannot include icmpv4 or icmpv6"],
+        ]),
+      );
+      expect(r.errors).toHaveLength(3);
+    }
+  });
+});

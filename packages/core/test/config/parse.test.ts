@@ -105,11 +105,11 @@ describe("parseNetworkConfig", () => {
 
 describe("unknown fields", () => {
   it("say which fields the schema accepts at that path", () => {
-    const r = parseNetworkConfig({ dns: { rebind: true }, policy: { rules: [{ direction: "egress", destination: "any", action: "allow", port: 3 }] } });
+    const r = parseNetworkConfig({ dns: { rebind: true }, policy: { rules: [{ direction: "egress", destination: "any", action: "allow", portz: 3 }] } });
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.errors.find((e) => e.path === "$.dns.rebind")?.expected).toBe("one of rebind_protection, nameservers, query_timeout_ms");
-      expect(r.errors.find((e) => e.path === "$.policy.rules[0].port")?.expected).toBe("one of direction, destination, protocols, ports, action");
+      expect(r.errors.find((e) => e.path === "$.policy.rules[0].portz")?.expected).toBe("one of direction, destination, protocols, ports, action");
     }
   });
 });
