@@ -207,7 +207,8 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
       return drop("ipv4-broadcast");
     }
     if (!fromGuest) return drop("ipv4-source");
-    l4(Uint8Array.from(p.src), Uint8Array.from(p.dst), p.protocol, payload, p.ttl);
+    // Views into the frame: whatever keeps an address beyond this call copies it.
+    l4(p.src, p.dst, p.protocol, payload, p.ttl);
   };
 
   const onIpv6 = (b: Uint8Array): void => {

@@ -111,7 +111,7 @@ export function fromIpAddr(a: IpAddr): Uint8Array {
 
 /** A compact string key for an address (used in flow tables). */
 export function ipKey(b: Uint8Array): string {
-  return b.length === 4 ? formatIpBytes(b) : Buffer.from(b).toString("hex");
+  return b.length === 4 ? String(((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) : Buffer.from(b).toString("hex");
 }
 
 /** True for IPv4 addresses in 127.0.0.0/8 or the IPv6 loopback ::1. */

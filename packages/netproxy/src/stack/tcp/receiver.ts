@@ -31,6 +31,8 @@ export abstract class TcpReceiver extends TcpSender {
     progress: ((bytes: Uint8Array) => boolean) | undefined;
   } | null = null;
   private ackPending = false;
+  /** Upstream writes are corked until the end of the input batch (one writev per batch). */
+  private corked = false;
   /** Guest → upstream byte count. */
   bytesFromGuest = 0;
 
@@ -69,8 +71,12 @@ export abstract class TcpReceiver extends TcpSender {
     s.done(this.sniffed(), this.peerFin);
   }
 
-  /** Send the pending delayed ACK, if still pending. */
+  /** End of an input batch: flush corked upstream writes and send the pending delayed ACK. */
   flushAck(): void {
+    if (this.corked) {
+      this.corked = false;
+      this.upstream?.uncork();
+    }
     if (!this.ackPending || !this.isOpen()) return;
     this.ackPending = false;
     this.emit(this.sndNxt, TCP_FLAG.ACK, 0);
@@ -126,6 +132,11 @@ export abstract class TcpReceiver extends TcpSender {
     if (data.length === 0) return;
     this.bytesFromGuest += data.length;
     if (this.mode === "attached" && this.upstream) {
+      if (!this.corked) {
+        this.corked = true;
+        this.upstream.cork();
+        this.host.scheduleAck(this);
+      }
       this.upstream.write(Buffer.from(data));
     } else if (this.mode === "sniff" || this.mode === "none") {
       this.sniffQ.push(Uint8Array.from(data));

@@ -4,7 +4,7 @@
  * exponential backoff, NewReno-style fast retransmit that skips SACKed ranges, zero-window
  * probing, and our FIN. The receiving half and the control logic live in `conn.ts`.
  */
-import { TCP_FLAG, type SackBlock, type TcpHeaderFields, type TcpOptions } from "../../frame/tcp.js";
+import { TCP_FLAG, tcpOptionsLength, type SackBlock, type TcpHeaderFields, type TcpOptions } from "../../frame/tcp.js";
 import { ByteQueue } from "./byte-queue.js";
 import { RtoEstimator } from "./rto.js";
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from "./seq.js";
@@ -81,7 +81,8 @@ export abstract class TcpSender {
     let opts = options;
     if (!opts && this.sackOk && flags & TCP_FLAG.ACK) {
       const blocks = this.sackBlocksOut();
-      if (blocks.length > 0) opts = { sack: blocks };
+      // Data segments carry SACK blocks only when they still fit within the MSS (frame ≤ MTU).
+      if (blocks.length > 0 && payloadLen + tcpOptionsLength({ sack: blocks }) <= this.effMss) opts = { sack: blocks };
     }
     const f: TcpHeaderFields = {
       srcPort: p.srcPort,
