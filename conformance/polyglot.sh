@@ -4,8 +4,8 @@
 # checks the recorded upstream SDK outputs against the TypeScript dialects.
 #
 # Steps: export the wire cases (vectors + fixtures + canonical forms, refereed by the JSON Schema);
-# per language, a negative control (a harness fed misfiled cases must fail) and the round trip;
-# then the upstream-fixture test. A missing toolchain is a SKIP (printed), or a failure when
+# per language, a negative control (a harness fed misfiled cases must fail), the round trip and
+# the language's own unit tests (pytest, go test, cargo test); then the upstream-fixture test. A missing toolchain is a SKIP (printed), or a failure when
 # SANDBOX_REQUIRE_POLYGLOT=1 or SANDBOX_REQUIRE_E2E=1. Ends with `polyglot: N passed, M failed`.
 set -u
 cd "$(dirname "$0")/.."
@@ -60,6 +60,11 @@ run_lang() {
 if command -v python3 >/dev/null 2>&1; then
   echo "polyglot: python: $(python3 --version 2>&1)"
   run_lang python python3 conformance/python/roundtrip.py
+  if python3 -c 'import pytest' 2>/dev/null; then
+    if python3 -m pytest -q -p no:cacheprovider conformance/python/test_bindings.py; then ok "python unit tests (pytest)"; else bad "python unit tests (pytest)"; fi
+  else
+    skip "python unit tests" "pytest not installed"
+  fi
 else
   skip python "python3 not found"
 fi
@@ -68,6 +73,7 @@ if command -v go >/dev/null 2>&1; then
   echo "polyglot: go: $(go version)"
   if (cd conformance/go && go vet ./... && go build -o "$WORK/go-roundtrip" ./cmd/roundtrip); then
     run_lang go "$WORK/go-roundtrip"
+    if (cd conformance/go && go test ./...); then ok "go unit tests"; else bad "go unit tests"; fi
   else
     ran+=(go)
     bad "go build"
@@ -80,6 +86,7 @@ if command -v cargo >/dev/null 2>&1; then
   echo "polyglot: rust: $(cargo --version)"
   if (cd conformance/rust && cargo build --release --locked -q); then
     run_lang rust conformance/rust/target/release/roundtrip
+    if (cd conformance/rust && cargo test --release --locked -q); then ok "rust unit tests"; else bad "rust unit tests"; fi
   else
     ran+=(rust)
     bad "rust build (first build needs crates.io for serde, serde_json, regex-lite; later builds are offline)"

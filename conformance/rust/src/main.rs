@@ -52,3 +52,52 @@ fn main() {
     println!("rust: {pass} passed, {fail} failed");
     std::process::exit(if fail == 0 { 0 } else { 1 });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use network::{Destination, DestinationGroup};
+
+    fn fixtures(kind: &str) -> Vec<(String, Value)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/wire").join(kind);
+        let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .map(|p| (p.display().to_string(), serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json")))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        assert!(!out.is_empty(), "no fixtures in {}", dir.display());
+        out
+    }
+
+    #[test]
+    fn valid_fixtures_round_trip() {
+        for (name, doc) in fixtures("valid") {
+            let cfg = decode(&doc).unwrap_or_else(|e| panic!("{name}: rejected: {e}"));
+            assert_eq!(serde_json::to_value(&cfg).expect("encode"), doc, "{name}");
+        }
+    }
+
+    #[test]
+    fn invalid_fixtures_are_rejected() {
+        for (name, doc) in fixtures("invalid") {
+            assert!(decode(&doc).is_err(), "{name}: accepted");
+        }
+    }
+
+    #[test]
+    fn destination_is_externally_tagged() {
+        assert_eq!(serde_json::to_value(Destination::Any).unwrap(), serde_json::json!("any"));
+        assert_eq!(serde_json::to_value(Destination::Group(DestinationGroup::LinkLocal)).unwrap(), serde_json::json!({"group": "link_local"}));
+        let d: Destination = serde_json::from_value(serde_json::json!({"cidr": "10.0.0.0/8"})).unwrap();
+        assert_eq!(d, Destination::Cidr("10.0.0.0/8".into()));
+        assert!(serde_json::from_value::<Destination>(serde_json::json!({"cidr": "a", "domain": "b"})).is_err());
+    }
+
+    #[test]
+    fn structs_reject_the_sequence_form_serde_would_accept() {
+        assert!(serde_json::from_value::<NetworkConfig>(serde_json::json!([])).is_err());
+        assert!(serde_json::from_value::<network::PortRange>(serde_json::json!([1, 2])).is_err());
+    }
+}
