@@ -41,8 +41,8 @@ export interface NerdboxAnnotationsResult {
   orderDeterministic: true;
   /** Set when vminitd would reject one of the `-network` flags (first one, in order). */
   guestError?: string;
-  /** Set when upstream libkrun v1.19 would reject a call: its return value (first failing call). */
-  libkrunResult?: number;
+  /** What upstream libkrun v1.19 returns for the NIC calls: 0, or the first failing call's negative errno (e.g. -22). */
+  libkrunResult: number;
   /** The container network when exactly one `ctr.network` annotation is present. */
   ctrNetwork?: CtrNetworkJSON;
   /** All container networks in D7 order (present when any exists). */
@@ -80,6 +80,7 @@ export function runNerdboxProbe(probe: NerdboxProbe): NerdboxProbeResult {
     strippedAnnotations: bundle.stripped,
     keptAnnotations: bundle.kept,
     orderDeterministic: true,
+    libkrunResult: 0,
   };
   for (const a of args) {
     try {

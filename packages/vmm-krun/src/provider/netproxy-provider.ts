@@ -24,6 +24,8 @@ export interface NetproxyHandle {
   };
   readonly attached: Promise<void>;
   readonly closed: Promise<Error | undefined>;
+  /** Counters, as netproxy's control channel reports them (link frames in/out among them). */
+  stats?(): { link: { rx_frames: number; tx_frames: number } };
   close(): Promise<void>;
 }
 

@@ -5,7 +5,7 @@
  * frame — and (2) by QEMU with its iPXE ROM on the same socket (`-netdev stream` / `-netdev dgram`),
  * checking the DHCP lease in QEMU's own packet capture.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,6 +79,40 @@ export function providerSuite(start: StartNetproxyLike): void {
       expect(parseDhcpReply(Buffer.from(reply!.args.frame as string, "hex"))!.options.has(80)).toBe(true);
     });
   }
+
+  it("unixgram: once libkrun's socket is the locked peer, another local sender gets nothing", async () => {
+    const socketPath = join(dir, "locked.sock");
+    const p = await startNetproxyProvider({ config: PROVIDER_CONFIG, mode: "unixgram", socketPath, startNetproxy: start });
+    cleanup.push(() => p.close());
+    const settings = { networks: fromAnnotations(p.annotation).networks.map(fromNerdboxNetwork), tsi_port_map: [] };
+    const log = join(dir, "locked.jsonl");
+    const frame = Buffer.from(dhcpDiscover(parseMAC(p.network.mac), true)).toString("hex");
+    const vm = startKrunVm({ vcpus: 1, ramMib: 128, root: dir }, { settings }, {
+      library: lib,
+      env: { KRUN_RECORDER_LOG: log, KRUN_RECORDER_FRAME_HEX: frame, KRUN_RECORDER_HOLD_MS: "4000", TMPDIR: dir },
+    });
+    cleanup.push(() => void vm.stop("SIGKILL"));
+    await vm.started;
+    for (let t = 0; t < 100 && !readLog(log).some((c) => c.fn === "reply"); t++) await new Promise((r) => setTimeout(r, 50));
+    expect(readLog(log).find((c) => c.fn === "reply")?.rc).toBe(0);
+    const rxBefore = p.netproxy.stats!().link.rx_frames;
+    expect(rxBefore, "the guest's frame was received").toBeGreaterThanOrEqual(1);
+    // An intruder on the same host: its own bound address, the same kind of frame.
+    const intruder = Buffer.from(dhcpDiscover(Uint8Array.of(0x02, 0, 0, 0, 0, 0x66), true)).toString("hex");
+    const py = [
+      "import socket,sys",
+      "s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)",
+      "s.bind(sys.argv[2])",
+      "s.settimeout(1.0)",
+      "s.sendto(bytes.fromhex(sys.argv[3]),sys.argv[1])",
+      "try:\n  print(s.recv(65536).hex())\nexcept socket.timeout:\n  print('none')",
+    ].join("\n");
+    const out = spawnSync("python3", ["-c", py, socketPath, join(dir, "intruder.sock"), intruder], { encoding: "utf8" });
+    expect(out.stdout.trim(), out.stderr).toBe("none");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.netproxy.stats!().link.rx_frames, "the intruder's frame must not reach the stack").toBe(rxBefore);
+    await vm.stop("SIGKILL");
+  });
 
   describe.skipIf(!requireOrSkip(qemuBin !== undefined, "qemu-system-x86_64"))("QEMU + iPXE as the frame source on the provider's socket", () => {
     for (const mode of ["unixstream", "unixgram"] as const) {
