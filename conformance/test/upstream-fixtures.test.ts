@@ -58,6 +58,22 @@ export const DIFFERENCES: Record<string, { level: "sdk" | "canonical"; reason: s
     level: "sdk",
     reason: "upstream drift: microsandbox-network 0.7.13 no longer rejects max_connections 4097 (deprecated alias of max_tcp_connections); the schema and vector config-001 keep the 4096 hard limit",
   },
+  "python/py-max-connections:sdk": {
+    level: "sdk",
+    reason: "upstream drift (0.7.11 after the semantics snapshot): Network(max_connections=) is sent as max_tcp_connections; the dialect follows the snapshot (max_connections)",
+  },
+  "python/py-max-connections:canonical": {
+    level: "canonical",
+    reason: "upstream drift: the dialect's dict layer does not read max_tcp_connections, so a 0.7.11 dict keeps the default 256 (reported to the dialect owner)",
+  },
+  "python/py-violation-action:sdk": {
+    level: "sdk",
+    reason: "upstream drift (0.7.11): the sandbox-wide action is sent as secret_violation_action; the dialect follows the snapshot (on_secret_violation)",
+  },
+  "python/py-violation-action:canonical": {
+    level: "canonical",
+    reason: "upstream drift: the dialect's dict layer does not read secret_violation_action, so a 0.7.11 dict keeps block-and-log (reported to the dialect owner)",
+  },
   "python/py-allow-dns:sdk": {
     level: "sdk",
     reason: "dialect form only: typed group destinations upstream, string shorthand in the dialect; canonical configs identical (checked)",
@@ -128,6 +144,16 @@ const PY_SCENARIOS: Record<string, () => Record<string, unknown>> = {
   "py-network-default-dns": () => new P.PyNetwork({ dns: new P.PyDnsConfig() })._to_dict(),
   "py-tls-non-defaults": () =>
     new P.PyNetwork({ tls: new P.PyTlsConfig({ block_quic: true, bypass: ["*.pinned.example"], verify_upstream: false, intercepted_ports: [443, 8443] }) })._to_dict(),
+  "py-ports-map": () => new P.PyNetwork({ ports: { 8080: 80 } })._to_dict(),
+  "py-port-bindings": () =>
+    new P.PyNetwork({
+      ports: [
+        { host_port: 8080, guest_port: 80, bind: "127.0.0.1", protocol: "tcp" },
+        { host_port: 5353, guest_port: 53, bind: "0.0.0.0", protocol: "udp" },
+      ],
+    })._to_dict(),
+  "py-max-connections": () => new P.PyNetwork({ max_connections: 64 })._to_dict(),
+  "py-violation-action": () => new P.PyNetwork({ on_secret_violation: "block" })._to_dict(),
   "py-typed-destinations": () =>
     new P.PyNetworkPolicy({
       default_ingress: "deny",
