@@ -81,6 +81,17 @@ function describeZodIssue(issue: ZodIssue, root: unknown): ConfigIssue[] {
   const segs = issue.path.filter((s): s is string | number => typeof s !== "symbol") as PathSegment[];
   const value = valueAt(root, segs);
   const path = formatPath(segs);
+  if (value === undefined && issue.code !== "unrecognized_keys") {
+    const expected =
+      issue.code === "invalid_value"
+        ? `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`
+        : issue.code === "invalid_type"
+          ? String(issue.expected)
+          : issue.code === "invalid_union"
+            ? (unionExpected(segs) ?? (segs[segs.length - 1] === "destination" ? '"any", {"cidr": ...}, {"domain": ...}, {"domain_suffix": ...} or {"group": ...}' : undefined))
+            : undefined;
+    return [expected === undefined ? { path, message: "missing required field" } : { path, message: "missing required field", expected }];
+  }
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((k) => ({
@@ -90,7 +101,6 @@ function describeZodIssue(issue: ZodIssue, root: unknown): ConfigIssue[] {
         expected: ((f) => (f === undefined ? "a field of schemas/network.schema.json (snake_case)" : `one of ${f.join(", ")}`))(knownFields(segs)),
       }));
     case "invalid_type":
-      if (value === undefined) return [{ path, message: "missing required field", expected: String(issue.expected) }];
       return [{ path, message: `wrong type: expected ${issue.expected}`, value, expected: String(issue.expected) }];
     case "invalid_value":
       return [{ path, message: "unknown value", value, expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
@@ -137,8 +147,44 @@ export function parseNetworkConfig(input: unknown): ConfigResult<NetworkConfig> 
     }
   }
   errors.push(...sink.issues);
-  if (errors.length > 0 || !r.success) return { ok: false, errors: dedupe(errors) };
+  if (errors.length > 0 || !r.success) return { ok: false, errors: inDocumentOrder(dedupe(errors), input) };
   return { ok: true, value: r.data };
+}
+
+/** Splits a formatted path (`$.a[2]["b c"]`) back into segments. */
+function pathSegments(path: string): PathSegment[] {
+  const out: PathSegment[] = [];
+  const re = /\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g;
+  for (let m = re.exec(path); m !== null; m = re.exec(path)) {
+    out.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3] ?? '""') as string)));
+  }
+  return out;
+}
+
+/** Position of a path in the input document: per level, the key's (or index's) rank; absent keys sort last. */
+function documentRank(root: unknown, segs: readonly PathSegment[]): number[] {
+  const rank: number[] = [];
+  let cur: unknown = root;
+  for (const s of segs) {
+    if (typeof s === "number") rank.push(s);
+    else {
+      const keys = cur !== null && typeof cur === "object" ? Object.keys(cur) : [];
+      const i = keys.indexOf(s);
+      rank.push(i < 0 ? Number.MAX_SAFE_INTEGER : i);
+    }
+    cur = cur !== null && typeof cur === "object" ? (cur as Record<string | number, unknown>)[s] : undefined;
+  }
+  return rank;
+}
+
+/** Sorts issues in the order their paths appear in the input (stable for equal paths). */
+function inDocumentOrder(issues: ConfigIssue[], root: unknown): ConfigIssue[] {
+  const ranked = issues.map((issue, i) => ({ issue, i, rank: documentRank(root, pathSegments(issue.path)) }));
+  ranked.sort((a, b) => {
+    for (let k = 0; k < Math.min(a.rank.length, b.rank.length); k++) if (a.rank[k] !== b.rank[k]) return a.rank[k]! - b.rank[k]!;
+    return a.rank.length - b.rank.length || a.i - b.i;
+  });
+  return ranked.map((r) => r.issue);
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

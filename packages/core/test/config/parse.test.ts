@@ -113,3 +113,21 @@ describe("unknown fields", () => {
     }
   });
 });
+
+describe("issue order and missing fields", () => {
+  it("lists issues in document order and says which fields are missing", () => {
+    const r = parseNetworkConfig({ ports: [{}], max_connections: 9999, policy: { rules: [{ destination: "any" }] } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors.map((e) => e.path)).toEqual([
+        "$.ports[0].host_port",
+        "$.ports[0].guest_port",
+        "$.max_connections",
+        "$.policy.rules[0].direction",
+        "$.policy.rules[0].action",
+      ]);
+      expect(r.errors[0]).toEqual({ path: "$.ports[0].host_port", message: "missing required field", expected: "number" });
+      expect(r.errors[3]?.expected).toBe('one of "egress", "ingress", "any"');
+    }
+  });
+});
