@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { pythonDialect as py, rustDialect as rs } from "@sandbox/core";
+import { canonicalizeNetworkConfig, pythonDialect as py, rustDialect as rs } from "@sandbox/core";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "upstream");
 
@@ -247,6 +247,35 @@ describe("upstream Rust crate recordings (microsandbox-network on crates.io)", (
   for (const r of file.recordings) {
     it(`${r.id}: the dialect reproduces ${"error" in r.result ? "the error text" : "the wire JSON"}`, () => {
       compare(`rust/${r.id}`, rustRun(RUST_SCENARIOS[r.id]!), r.result);
+    });
+  }
+});
+
+/**
+ * Policies (from the wire cases) on which @sandbox's canonical policy and upstream's serde
+ * `NetworkPolicy` round trip disagree, with the reason.
+ */
+export const WIRE_DIFFERENCES: Record<string, string> = {
+  "fixtures/invalid/destination-any-object":
+    "schema strictness: upstream serde also reads the unit variant in map form ({\"any\": null}); the @sandbox wire (D3) is the form upstream writes, \"any\"",
+  "decisions/sb-d4-003/probe.config": "D4: ICMP in an ingress/any rule is rejected when a config is validated; upstream serde accepts it (a dead rule)",
+  "seed/d4-001/probe.config": "D4: ICMP in an ingress/any rule is rejected when a config is validated; upstream serde accepts it (a dead rule)",
+  "fixtures/invalid/unknown-rule-key": "schema strictness: upstream serde ignores unknown rule keys; the @sandbox schema has additionalProperties: false",
+};
+
+describe("upstream serde NetworkPolicy (microsandbox-network) on every wire policy", () => {
+  const file = load("rust-microsandbox-network-0.7.13.wire.json");
+  it("covers the vector and fixture policies", () => {
+    expect(file.upstream.version).toBe("0.7.13");
+    expect(file.recordings.length).toBeGreaterThanOrEqual(80);
+  });
+  for (const r of file.recordings as unknown as { id: string; input: unknown; result: { wire?: unknown; error?: string } }[]) {
+    it(`${r.id}: @sandbox's canonical policy ${r.id in WIRE_DIFFERENCES ? "differs as listed" : "equals upstream's serde round trip"}`, () => {
+      const ts = canonicalizeNetworkConfig({ policy: r.input });
+      const mine = ts.ok ? { wire: ts.value.policy } : { error: true };
+      const theirs = r.result.wire !== undefined ? { wire: r.result.wire } : { error: true };
+      if (r.id in WIRE_DIFFERENCES) expect(mine, WIRE_DIFFERENCES[r.id]).not.toEqual(theirs);
+      else expect(mine, ts.ok ? "" : ts.errors.map((e) => `${e.path}: ${e.message}`).join("; ")).toEqual(theirs);
     });
   }
 });
