@@ -5,7 +5,7 @@ interface Job { mode: "handshakes" | "get" | "post"; port: number; servername: s
 
 function open(j: Job): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: "127.0.0.1", port: j.port, servername: j.servername, ca: [j.caPem], ALPNProtocols: ["http/1.1"] });
+    const s = connect({ host: "127.0.0.1", port: j.port, servername: j.servername, ca: [j.caPem], ALPNProtocols: ["http/1.1"], noDelay: true });
     s.once("secureConnect", () => resolve(s));
     s.once("error", reject);
   });

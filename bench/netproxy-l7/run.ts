@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer, connect as netConnect, type AddressInfo, type Socket } from "node:net";
@@ -149,11 +149,11 @@ async function benchTls(): Promise<string[]> {
     secrets: { secrets: [{ env_var: "BENCH", value: "v", placeholder: "$BENCH_SECRET", allowed_hosts: [{ exact: SNI }], injection: { headers: true, basic_auth: true, query_params: false, body: false }, require_tls_identity: true }], on_violation: "block-and-log" },
     cache: { anyHostFor: () => true },
     gateway: GW,
-    connect: () => netConnect({ host: "127.0.0.1", port: upPort }),
+    connect: () => netConnect({ host: "127.0.0.1", port: upPort, noDelay: true }),
   });
   // The stack's role: sniff the first flight, decide, splice the returned duplex to the guest.
   const dst = parseIp("93.184.216.34")!;
-  const server = createServer((sock: Socket) => {
+  const server = createServer({ noDelay: true }, (sock: Socket) => {
     let first = Buffer.alloc(0);
     const onData = async (d: Buffer) => {
       first = Buffer.concat([first, d]);
@@ -216,11 +216,12 @@ async function benchTls(): Promise<string[]> {
   ];
 }
 
-const machine = `nproc ${cpus().length}, ${cpus()[0]?.model.trim()}, node ${process.version}`;
-const dns = await benchDns();
+const machine = () => `nproc ${cpus().length}, ${cpus()[0]?.model.trim()}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(" / ")} (1/5/15 min, at the end; other work shares the machine)`;
+const onlyTls = process.argv.includes("--tls-only");
+const dns = onlyTls ? [] : await benchDns();
 console.log(dns.join("\n"));
 const tls = await benchTls();
 console.log(tls.join("\n"));
-const out = [`### netproxy L7 (${quick ? "quick" : "full"} form, ${new Date().toISOString().slice(0, 16)}Z)`, "", `Machine: ${machine}.`, "", ...dns, "", ...tls, ""].join("\n");
+const out = [`### netproxy L7 (${quick ? "quick" : "full"} form, ${new Date().toISOString().slice(0, 16)}Z)`, "", `Machine: ${machine()}.`, "", ...dns, "", ...tls, ""].join("\n");
 if (!quick) writeFileSync(join(here, "RESULTS.fragment.md"), out);
 process.exit(0);

@@ -8,7 +8,7 @@ const { ca } = await generateCa("bench upstream CA");
 const leaves = new LeafCache(ca);
 const dflt = await leaves.get("bench.example.test");
 const chunk = Buffer.alloc(256 * 1024, 0x61);
-const server = createServer({ secureContext: dflt.context, SNICallback: (n, cb) => void leaves.get(n).then((l) => cb(null, l.context), cb) }, (s: TLSSocket) => {
+const server = createServer({ noDelay: true, secureContext: dflt.context, SNICallback: (n, cb) => void leaves.get(n).then((l) => cb(null, l.context), cb) }, (s: TLSSocket) => {
   let buf = "";
   let posting = -1;
   s.on("error", () => {});

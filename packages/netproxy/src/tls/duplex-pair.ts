@@ -38,7 +38,7 @@ class End extends Duplex {
 }
 
 /** Two connected duplex ends. */
-export function duplexPair(highWaterMark = 64 * 1024): [Duplex, Duplex] {
+export function duplexPair(highWaterMark = 512 * 1024): [Duplex, Duplex] {
   const a = new End({ highWaterMark, allowHalfOpen: true });
   const b = new End({ highWaterMark, allowHalfOpen: true });
   a.peer = b;

@@ -88,6 +88,8 @@ export class L7Interceptor implements FlowInterceptor {
   private readonly ports: ReadonlySet<number>;
   private readonly gw: (IpAddr | undefined)[];
   private readonly emit: (e: L7Event) => void;
+  /** Upstream TLS session tickets per (SNI, upstream, port, ALPN, verification): resumption. */
+  private readonly sessions = new Map<string, Buffer>();
 
   constructor(private readonly opts: L7Options) {
     this.bypass = new BypassList(opts.tls.bypass);
@@ -153,7 +155,7 @@ export class L7Interceptor implements FlowInterceptor {
   }
 
   private connect(flow: InterceptedFlow): Duplex {
-    return (this.opts.connect ?? ((h, p) => netConnect({ host: h, port: p })))(flow.upstreamHost, flow.dstPort);
+    return (this.opts.connect ?? ((h, p) => netConnect({ host: h, port: p, noDelay: true })))(flow.upstreamHost, flow.dstPort);
   }
 
   private splice(guest: Duplex, flow: InterceptedFlow): void {
@@ -198,12 +200,20 @@ export class L7Interceptor implements FlowInterceptor {
     }, this.opts.handshakeTimeoutMs ?? 10_000);
     // Upstream first: its ALPN choice is what the guest is offered (h2 only when both speak it).
     const choice = this.opts.trust!.choose(sni);
+    const sessionKey = `${sni}|${flow.upstreamHost}|${flow.dstPort}|${offered.join(",")}|${choice.rejectUnauthorized}`;
+    const session = this.sessions.get(sessionKey);
     const up = tlsConnect({
       socket: this.connect(flow) as never,
       servername: sni,
       secureContext: choice.secureContext,
       rejectUnauthorized: choice.rejectUnauthorized,
       ...(offered.length > 0 ? { ALPNProtocols: offered } : {}),
+      ...(session ? { session } : {}),
+    });
+    up.on("session", (s: Buffer) => {
+      this.sessions.delete(sessionKey);
+      this.sessions.set(sessionKey, s);
+      if (this.sessions.size > 1000) this.sessions.delete(this.sessions.keys().next().value as string);
     });
     let failed = false;
     let guest: TLSSocket | undefined;
