@@ -33,3 +33,5 @@ export type { KrunFn, PlanCall, PlanArg } from "./libkrun/signatures.js";
 export type { ExecEvent } from "./libkrun/ffi.js";
 export { startNetproxyProvider, loadStartNetproxy, ProviderUnavailableError } from "./provider/netproxy-provider.js";
 export type { NetproxyProvider, NetproxyProviderOptions, NetproxyHandle, StartNetproxyLike } from "./provider/netproxy-provider.js";
+export { startKrunSandbox } from "./provider/sandbox.js";
+export type { KrunSandbox, KrunSandboxOptions } from "./provider/sandbox.js";

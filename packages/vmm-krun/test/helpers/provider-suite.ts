@@ -17,6 +17,7 @@ import { staticGateway } from "../../src/nerdbox/guest.js";
 import { parsePrefix } from "../../src/go/netip.js";
 import { parseMAC } from "../../src/go/mac.js";
 import { startKrunVm } from "../../src/libkrun/launcher.js";
+import { startKrunSandbox } from "../../src/provider/sandbox.js";
 import { buildRecorder, readLog, requireOrSkip } from "./recorder.js";
 import { dhcpDiscover, parseDhcpReply, optIp, optInt, pcapFrames, type DhcpReply } from "./dhcp.js";
 
@@ -112,6 +113,27 @@ export function providerSuite(start: StartNetproxyLike): void {
     await new Promise((r) => setTimeout(r, 200));
     expect(p.netproxy.stats!().link.rx_frames, "the intruder's frame must not reach the stack").toBe(rxBefore);
     await vm.stop("SIGKILL");
+  });
+
+  it("startKrunSandbox: netproxy NIC first, then the VM; the provider stops with the VM", async () => {
+    const runDir = mkdtempSync(join(dir, "sb-"));
+    const log = join(runDir, "calls.jsonl");
+    const mac = parseMAC(PROVIDER_CONFIG.interface.mac);
+    const sb = await startKrunSandbox({
+      vm: { vcpus: 1, ramMib: 128, root: runDir },
+      config: PROVIDER_CONFIG,
+      runDir,
+      startNetproxy: start,
+      krun: { library: lib, env: { KRUN_RECORDER_LOG: log, KRUN_RECORDER_FRAME_HEX: Buffer.from(dhcpDiscover(mac, true)).toString("hex") } },
+    });
+    expect(sb.annotations).toEqual({ "io.containerd.nerdbox.network.0": `socket=${join(runDir, "netproxy-unixstream.sock")},mode=unixstream,mac=5a:94:ef:e4:0c:ee,addr=192.168.127.2/24,addr=fd00::2/64` });
+    await sb.vm.started;
+    await sb.vm.exited;
+    await sb.provider!.netproxy.closed; // resolves once netproxy has stopped (guest gone / stopped with the VM)
+    const calls = readLog(log);
+    expect(calls.filter((c) => c.fn.startsWith("krun_add_net")).map((c) => c.args.c_path)).toEqual([join(runDir, "netproxy-unixstream.sock")]);
+    expect(calls.some((c) => c.fn === "krun_set_port_map")).toBe(false);
+    checkLease(parseDhcpReply(Buffer.from(calls.find((c) => c.fn === "reply")!.args.frame as string, "hex")), sb.provider!, 5);
   });
 
   describe.skipIf(!requireOrSkip(qemuBin !== undefined, "qemu-system-x86_64"))("QEMU + iPXE as the frame source on the provider's socket", () => {
