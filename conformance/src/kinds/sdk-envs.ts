@@ -9,7 +9,7 @@ import { pythonDialect, rustDialect, tsSdkDialect, type CanonicalNetworkConfig, 
 import type { ExprEnv } from "../interp/index.js";
 import { configBag, policyBag } from "./sdk-bags.js";
 
-const { PyNetwork, PyNetworkPolicy, PyRule, PyDestination, PyProtocol, PyNetworkProfile, PyTlsConfig, PyDnsConfig, fromPythonDict, fromPythonNetwork, parsePyRule } = pythonDialect;
+const { PyNetwork, PyNetworkPolicy, PyRule, PyDestination, PyProtocol, PyNetworkProfile, PyTlsConfig, PyDnsConfig, PySecretEntry, fromPythonDict, fromPythonNetwork, parsePyRule } = pythonDialect;
 
 /** Python names. */
 export function pythonEnv(): ExprEnv {
@@ -23,6 +23,7 @@ export function pythonEnv(): ExprEnv {
       NetworkProfile: PyNetworkProfile,
       TlsConfig: PyTlsConfig,
       DnsConfig: PyDnsConfig,
+      SecretEntry: PySecretEntry,
       PUBLIC: PyNetworkProfile.PUBLIC,
       PRIVATE: PyNetworkProfile.PRIVATE,
       HOST: PyNetworkProfile.HOST,

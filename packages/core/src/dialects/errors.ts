@@ -6,7 +6,7 @@
 import type { ConfigIssue } from "../config/issues.js";
 
 /** Which front-end produced an error. */
-export type DialectName = "go" | "python" | "rust" | "typescript" | "quicksand";
+export type DialectName = "go" | "python" | "rust" | "typescript" | "quicksand" | "runtime";
 
 /** An error in a dialect's input, with the SDK's error text as message. */
 export class DialectError extends Error {

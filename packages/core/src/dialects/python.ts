@@ -189,6 +189,41 @@ export class PyTlsConfig {
   }
 }
 
+/** Keyword arguments of `SecretEntry(...)`. */
+export interface PySecretEntryArgs {
+  env_var: string;
+  value: string;
+  allow_hosts?: string[];
+  allow_host_patterns?: string[];
+  placeholder?: string;
+  require_tls?: boolean;
+  on_violation?: unknown;
+  injection?: { headers?: boolean; basic_auth?: boolean; query_params?: boolean; body?: boolean };
+}
+
+/** `SecretEntry`: a secret with its allowed hosts (at least one); only non-defaults are sent. */
+export class PySecretEntry {
+  constructor(readonly args: PySecretEntryArgs) {
+    if ((args.allow_hosts ?? []).length + (args.allow_host_patterns ?? []).length === 0) {
+      throw new DialectError("python", "SecretEntry requires at least one allowed host or allowed host pattern");
+    }
+  }
+  /** The secret dict. */
+  _to_dict(): Record<string, unknown> {
+    const a = this.args;
+    return compact({
+      env_var: a.env_var,
+      value: a.value,
+      allow_hosts: a.allow_hosts,
+      allow_host_patterns: a.allow_host_patterns,
+      placeholder: a.placeholder,
+      require_tls: a.require_tls === false ? false : undefined,
+      on_violation: a.on_violation,
+      injection: a.injection,
+    });
+  }
+}
+
 /** Keyword arguments of `Network(...)`. */
 export interface PyNetworkArgs {
   /** A `NetworkPolicy` (sent as `custom_policy`) or a preset name (D2). */
@@ -203,7 +238,8 @@ export interface PyNetworkArgs {
   max_connections?: number;
   on_secret_violation?: unknown;
   trust_host_cas?: boolean;
-  secrets?: Record<string, unknown>[];
+  /** Secrets (passed to `Sandbox.create(secrets=...)` in the SDK). */
+  secrets?: (PySecretEntry | Record<string, unknown>)[];
 }
 
 /** `Network`: the sandbox network settings. */
@@ -239,7 +275,7 @@ export class PyNetwork {
       max_connections: a.max_connections,
       on_secret_violation: a.on_secret_violation,
       trust_host_cas: a.trust_host_cas,
-      secrets: nonEmpty(a.secrets),
+      secrets: nonEmpty(a.secrets)?.map((x) => (x instanceof PySecretEntry ? x._to_dict() : x)),
     });
   }
 }

@@ -35,18 +35,18 @@ export function applyMultiTenant(c: CanonicalNetworkConfig): CanonicalNetworkCon
 
 /** Runtime network config JSON (+ optional `deployment_profile`) → the canonical config. */
 export function fromRuntimeConfig(json: unknown): RuntimeConfig {
-  if (!isRecord(json)) throw new DialectError("rust", `network config must be an object, got ${JSON.stringify(json)}`);
+  if (!isRecord(json)) throw new DialectError("runtime", `network config must be an object, got ${JSON.stringify(json)}`);
   const { deployment_profile: profile, ...rest } = json;
   if (Array.isArray(rest.ports)) {
     rest.ports = rest.ports.map((p) => (isRecord(p) && (p.protocol === "Tcp" || p.protocol === "Udp") ? { ...p, protocol: p.protocol.toLowerCase() } : p));
   }
   if (profile !== undefined && profile !== "single-tenant" && profile !== "multi-tenant") {
-    throw new DialectError("rust", `unknown deployment profile \`${String(profile)}\`; expected single-tenant or multi-tenant`);
+    throw new DialectError("runtime", `unknown deployment profile \`${String(profile)}\`; expected single-tenant or multi-tenant`);
   }
   if (profile === "multi-tenant") {
     if (typeof rest.max_connections === "number" && rest.max_connections > 256) rest.max_connections = 256;
-    const config = applyMultiTenant(finish("rust", rest));
+    const config = applyMultiTenant(finish("runtime", rest));
     return { config, platformPolicy: policyFromProfiles(["public"]) };
   }
-  return { config: finish("rust", rest), platformPolicy: null };
+  return { config: finish("runtime", rest), platformPolicy: null };
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { CanonicalNetworkConfig } from "../../src/config/index.js";
 import { fromGoNetworkConfig, GoNetworkPolicy } from "../../src/dialects/go.js";
-import { fromPythonNetwork, PyDnsConfig, PyNetwork, PyNetworkPolicy, PyNetworkProfile, PyRule, PyDestination, PyTlsConfig } from "../../src/dialects/python.js";
+import { fromPythonNetwork, PyDnsConfig, PyNetwork, PyNetworkPolicy, PyNetworkProfile, PyRule, PyDestination, PySecretEntry, PyTlsConfig } from "../../src/dialects/python.js";
 import { NetworkBuilder } from "../../src/dialects/rust.js";
 import { NetworkPolicy } from "../../src/dialects/rust-policy.js";
 import { network } from "../../src/dialects/ts.js";
@@ -190,7 +190,7 @@ const SCENARIOS: Scenario[] = [
       fromPythonNetwork(
         new PyNetwork({
           on_secret_violation: "block-and-terminate",
-          secrets: [{ env_var: "API_KEY", value: "sk-1", allow_hosts: ["api.openai.com"], allow_host_patterns: ["*.anthropic.com"] }],
+          secrets: [new PySecretEntry({ env_var: "API_KEY", value: "sk-1", allow_hosts: ["api.openai.com"], allow_host_patterns: ["*.anthropic.com"] })],
         }),
       ),
     rust: () =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fromPythonDict, parsePyDestination, parsePyPort, parsePyShorthand, parsePyViolation } from "../../src/dialects/python-dict.js";
-import { fromPythonNetwork, PyDestination, PyNetwork, PyNetworkPolicy, PyRule, PyTlsConfig } from "../../src/dialects/python.js";
+import { fromPythonNetwork, PyDestination, PyNetwork, PyNetworkPolicy, PyRule, PySecretEntry, PyTlsConfig } from "../../src/dialects/python.js";
 
 describe("Python dialect", () => {
   it("string shorthand and typed destinations", () => {
@@ -48,5 +48,8 @@ describe("Python dialect", () => {
     expect(fromPythonNetwork(new PyNetwork({ tls: new PyTlsConfig({ block_quic: false }) })).tls.block_quic_on_intercept).toBe(false);
     expect(fromPythonNetwork(new PyNetwork({ trust_host_cas: true })).trust_host_cas).toBe(true);
     expect(new PyNetworkPolicy()._to_dict()).toEqual({ default_egress: "deny", default_ingress: "allow" });
+    expect(() => new PySecretEntry({ env_var: "K", value: "v" })).toThrow("SecretEntry requires at least one allowed host or allowed host pattern");
+    const c = fromPythonNetwork(new PyNetwork({ secrets: [new PySecretEntry({ env_var: "K", value: "v", allow_host_patterns: ["*.x.com"], require_tls: false, on_violation: "passthrough" })] }));
+    expect(c.secrets.secrets[0]).toMatchObject({ allowed_hosts: [{ wildcard: "*.x.com" }], require_tls_identity: false, on_violation: { passthrough: ["any"] } });
   });
 });
