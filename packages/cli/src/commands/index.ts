@@ -1,9 +1,10 @@
 /** The registry of `sandbox` sub-commands, in the order `--help` lists them. */
 import type { Command } from "../command.js";
 import { explainCommand } from "./explain.js";
+import { lintCommand } from "./lint.js";
 import { normalizeCommand } from "./normalize.js";
 import { schemaCommand } from "./schema.js";
 import { validateCommand } from "./validate.js";
 
 /** Every sub-command. */
-export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, schemaCommand];
+export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, lintCommand, schemaCommand];
