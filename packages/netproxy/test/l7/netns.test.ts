@@ -32,6 +32,7 @@ const CONFIG = (upstreamCa: string) => ({
       { direction: "egress", destination: { domain_suffix: "example.test" }, protocols: ["tcp"], ports: [{ start: 443, end: 443 }], action: "allow" },
       { direction: "egress", destination: { domain: "unbound.other.test" }, protocols: ["tcp"], ports: [{ start: 443, end: 443 }], action: "allow" },
       { direction: "egress", destination: { cidr: `${HOST}/32` }, protocols: ["udp"], action: "allow" },
+      { direction: "egress", destination: { cidr: `${HOST}/32` }, protocols: ["tcp"], ports: [{ start: 80, end: 80 }], action: "allow" },
     ],
   },
   tls: { enabled: true, intercepted_ports: [443], upstream_ca_cert: [upstreamCa] },
@@ -169,6 +170,18 @@ describe.skipIf(reason !== null)("L7 adversarial suite in network namespaces", (
     // Once the guest resolves the name through the proxy, the same connection is allowed.
     expect(await sh(`dig +short +time=3 +tries=1 @${GATEWAY} unbound.other.test`)).toContain(HOST);
     expect(await curl("unbound.other.test")).toContain("hello from l7 h");
+  });
+
+  it("plain HTTP: keeps an allowed placeholder without TLS identity, blocks it towards another host", async () => {
+    await sh(`dig +short +time=3 +tries=1 @${GATEWAY} api.example.test`);
+    const ok = await sh(`curl -sS --max-time 8 --resolve api.example.test:80:${HOST} -H 'X-Key: $SECRET_TOKEN' http://api.example.test/`);
+    expect(ok).toContain("plain hello l7");
+    const heads = records().filter((r) => r.kind === "http80");
+    expect(heads.at(-1)?.head).toContain("X-Key: $SECRET_TOKEN");
+    expect(heads.at(-1)?.head).not.toContain("real-token-value");
+    const bad = await sh(`curl -sS --max-time 8 --resolve other.example.test:80:${HOST} -H 'X-Key: $SECRET_TOKEN' http://other.example.test/`);
+    expect(bad).not.toContain("plain hello l7");
+    expect(records().filter((r) => r.kind === "http80").length).toBe(heads.length);
   });
 
   it("drops QUIC (UDP 443) on the intercepted port while other UDP passes", async () => {
