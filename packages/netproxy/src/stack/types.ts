@@ -144,7 +144,6 @@ export interface StackTuning {
   rtoMaxMs: number;
   tcpMaxRetries: number;
   timeWaitMs: number;
-  handshakeTimeoutMs: number;
   connectTimeoutMs: number;
   sniffTimeoutMs: number;
   sniffMaxBytes: number;

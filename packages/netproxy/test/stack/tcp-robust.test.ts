@@ -207,6 +207,23 @@ describe("tcp close and reset", () => {
     expect(g.data().toString()).toBe("SHOUT THIS");
   });
 
+  it("a new SYN reuses a 4-tuple still lingering in time-wait", async () => {
+    const srv = await loopbackServer((s) => s.end("bye"));
+    cleanups.push(srv.close);
+    h = await harness({ policy: gatewayOnly(), tuning: { timeWaitMs: 10_000 } });
+    const g = h.tcp({ srcPort: 41020, dstPort: srv.port, isn: 5000 });
+    g.connect();
+    await g.until(() => g.peerFin);
+    g.end();
+    await g.until(() => g.finAcked);
+    expect(h.stack.stats().tcpActive).toBe(1); // lingering
+    g.dispose();
+    const g2 = h.tcp({ srcPort: 41020, dstPort: srv.port, isn: 900_000 });
+    g2.connect();
+    await g2.until(() => g2.peerFin, 3000);
+    expect(g2.data().toString()).toBe("bye");
+  });
+
   it("answers segments of unknown flows with RST", async () => {
     h = await harness({ policy: gatewayOnly() });
     const v4 = h.stack.addresses.v4!;

@@ -187,6 +187,11 @@ export class TcpConn extends TcpReceiver {
     this.teardown(reason, true);
   }
 
+  /** Drop a flow that finished its time-wait early (its 4-tuple is being reused). */
+  forget(reason: string): void {
+    this.teardown(reason, false);
+  }
+
   private teardown(reason: string, abort: boolean): void {
     if (this.state === "closed") return;
     this.endReason ??= reason;

@@ -14,7 +14,7 @@ import { formatIpBytes, ipKey, toIpAddr } from "../ip.js";
 import type { DotHandler, FlowInfo, FlowInterceptor, StackEvent } from "../types.js";
 import { TcpConn, type TcpEndpoints } from "./conn.js";
 import { createDnsStream } from "./dns-stream.js";
-import { seqAdd } from "./seq.js";
+import { seqAdd, seqGt } from "./seq.js";
 import { sniffClientHello } from "./sni.js";
 import type { TcpConfig, TcpConnHost } from "./types.js";
 
@@ -135,7 +135,12 @@ export class TcpTable {
   /** Handle one TCP segment from the guest (`src` = guest address, `dst` = address it targets). */
   input(src: Uint8Array, dst: Uint8Array, seg: TcpSegment): void {
     const conn = this.conns.get(this.key(src, seg.srcPort, dst, seg.dstPort));
-    if (conn) return conn.input(seg);
+    if (conn) {
+      // A new SYN beyond the old sequence space reopens a port still lingering in time-wait.
+      const bareSyn = (seg.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK | TCP_FLAG.RST)) === TCP_FLAG.SYN;
+      if (!(bareSyn && conn.state === "time-wait" && seqGt(seg.seq, conn.rcvNxt))) return conn.input(seg);
+      conn.forget("reopened by a new SYN");
+    }
     if ((seg.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK | TCP_FLAG.RST | TCP_FLAG.FIN)) === TCP_FLAG.SYN) {
       return this.admit(Uint8Array.from(src), Uint8Array.from(dst), seg);
     }

@@ -16,8 +16,6 @@ export interface TcpConfig {
   readonly maxRetries: number;
   /** How long a fully closed flow lingers to re-ACK a retransmitted FIN (counts towards max_connections). */
   readonly timeWaitMs: number;
-  /** Give up on an unanswered handshake after this long. */
-  readonly handshakeTimeoutMs: number;
 }
 
 /** What a connection needs from its owner. */
