@@ -1,10 +1,12 @@
 /** The registry of `sandbox` sub-commands, in the order `--help` lists them. */
 import type { Command } from "../command.js";
 import { explainCommand } from "./explain.js";
+import { krunAnnotationsCommand, krunParseCommand } from "./krun.js";
 import { lintCommand } from "./lint.js";
+import { qemuArgsCommand } from "./qemu-args.js";
 import { normalizeCommand } from "./normalize.js";
 import { schemaCommand } from "./schema.js";
 import { validateCommand } from "./validate.js";
 
 /** Every sub-command. */
-export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, lintCommand, schemaCommand];
+export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, lintCommand, schemaCommand, qemuArgsCommand, krunAnnotationsCommand, krunParseCommand];
