@@ -165,8 +165,16 @@ int32_t krun_set_log_level(uint32_t level) {
 int32_t krun_create_ctx(void) {
   struct buf b;
   begin(&b, "krun_create_ctx");
-  if (next_ctx >= MAX_CTX) return finish(&b, -ENOMEM);
-  int id = next_ctx++;
+  int id = -1;
+  for (int i = 0; i < MAX_CTX; i++) {
+    int k = (next_ctx + i) % MAX_CTX;
+    if (!ctxs[k].used) {
+      id = k;
+      break;
+    }
+  }
+  if (id < 0) return finish(&b, -ENOMEM);
+  next_ctx = id + 1;
   memset(&ctxs[id], 0, sizeof ctxs[id]);
   ctxs[id].used = 1;
   return finish(&b, id);

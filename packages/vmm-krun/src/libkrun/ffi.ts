@@ -36,9 +36,10 @@ function convert(kind: ArgKind, v: PlanArg): unknown {
 /**
  * Run `calls` against the libkrun at `libraryPath`, reporting each step. Stops at the first call
  * returning a negative value (`<fn> failed: <rc>`). Returns only if `krun_start_enter` returns
- * (which libkrun does only on failure) or a call fails.
+ * (which libkrun does only on failure) or a call fails. `opts.ctx` is the context id for plans
+ * that do not start with `krun_create_ctx`.
  */
-export function executePlan(libraryPath: string, calls: PlanCall[], report: (e: ExecEvent) => void): void {
+export function executePlan(libraryPath: string, calls: PlanCall[], report: (e: ExecEvent) => void, opts: { ctx?: number } = {}): void {
   const koffi = loadKoffi();
   let lib;
   try {
@@ -47,7 +48,7 @@ export function executePlan(libraryPath: string, calls: PlanCall[], report: (e: 
     report({ event: "error", message: `cannot load libkrun from ${libraryPath}: ${(e as Error).message}` });
     return;
   }
-  let ctx = -1;
+  let ctx = opts.ctx ?? -1;
   for (const call of calls) {
     const sig = KRUN_SIGNATURES[call.fn];
     let f;

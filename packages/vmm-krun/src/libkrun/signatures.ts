@@ -21,6 +21,7 @@ export interface KrunSignature {
 export const KRUN_SIGNATURES = {
   krun_set_log_level: { proto: "int32_t krun_set_log_level(uint32_t level)", ctx: false, args: ["u32"] },
   krun_create_ctx: { proto: "int32_t krun_create_ctx()", ctx: false, args: [] },
+  krun_free_ctx: { proto: "int32_t krun_free_ctx(uint32_t ctx_id)", ctx: true, args: [] },
   krun_set_vm_config: { proto: "int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t ram_mib)", ctx: true, args: ["u8", "u32"] },
   krun_set_root: { proto: "int32_t krun_set_root(uint32_t ctx_id, const char *root_path)", ctx: true, args: ["str"] },
   krun_set_kernel: {
