@@ -80,6 +80,11 @@ export interface DnsForwarderOptions {
    * 853 for DoT); only non-standard deployments and tests change them.
    */
   readonly directResolverPorts?: { readonly plain?: number; readonly dot?: number };
+  /**
+   * Guest UDP queries being resolved at once (default 256); further UDP queries are dropped and
+   * the guest retries, as upstream drops beyond its query channel.
+   */
+  readonly maxUdpInFlight?: number;
 }
 
 /** The host alias every sandbox knows (D6). */
@@ -153,9 +158,31 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
     return undefined;
   }
 
+  const maxUdp = opts.maxUdpInFlight ?? 256;
+  let udpInFlight = 0;
+
   async function handle(query: Uint8Array, ctx: DnsQueryContext): Promise<Uint8Array | null> {
+    if (ctx.transport !== "udp") return pipeline(query, ctx);
+    if (udpInFlight >= maxUdp) {
+      emit({ type: "dns", transport: "udp", resolver: formatIp(ctx.resolverIp), outcome: "dropped", name: null, qtype: null, reason: `${maxUdp} UDP queries already in flight: dropped (the guest retries)` });
+      return null;
+    }
+    udpInFlight++;
+    try {
+      return await pipeline(query, ctx);
+    } finally {
+      udpInFlight--;
+    }
+  }
+
+  async function pipeline(query: Uint8Array, ctx: DnsQueryContext): Promise<Uint8Array | null> {
     const resolver = formatIp(ctx.resolverIp);
     const base = { type: "dns" as const, transport: ctx.transport, resolver };
+    if (opts.upstreams.length === 0) {
+      // §4.5: with no usable nameserver the forwarder does not run; queries go unanswered.
+      emit({ ...base, outcome: "dropped", name: null, qtype: null, reason: "no upstream nameserver could be resolved: the DNS forwarder is not running" });
+      return null;
+    }
     const msg = parseMessage(query);
     if (!msg || flagsOf(msg.flags).qr) {
       emit({ ...base, outcome: "dropped", name: null, qtype: null, reason: msg ? "message is a response, not a query" : "unparseable DNS message" });
@@ -212,7 +239,7 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
     const got = await exchange(query, q, ctx, targets, !toGateway);
     // Step 6: no usable response.
     if (!got) {
-      emit({ ...ev, outcome: "servfail", rcode: RCODE.SERVFAIL, reason: targets.length === 0 ? "no upstream nameserver configured" : "no usable upstream answer (timeout, transport error or malformed reply)" });
+      emit({ ...ev, outcome: "servfail", rcode: RCODE.SERVFAIL, reason: "no usable upstream answer (timeout, transport error or malformed reply)" });
       return respond(RCODE.SERVFAIL);
     }
     const upstream = `${got.from.ip}:${got.from.port}`;

@@ -195,6 +195,15 @@ describe("DNS forwarder over real UDP/TCP upstreams on 127.0.0.1", () => {
     expect(s.id).toBe(99);
     expect(s.flags! & 0x0080).toBeTruthy();
     dead.h.close();
+    script = () => new Promise((r) => setTimeout(() => r(null), 50));
+    const capped = createDnsHandler({ policy: compilePolicy(PUBLIC_ONLY, { gateway: GW, cache: new ResolvedNameCache() }), cache: new ResolvedNameCache(), gateway: GW, upstreams: [{ ip: "127.0.0.1", port: up.port }], queryTimeoutMs: 100, maxUdpInFlight: 2 });
+    const three = await Promise.all([1, 2, 3].map((i) => capped.handle(q(`c${i}.example`, "A"), ctx)));
+    expect(three.filter((r) => r === null)).toHaveLength(1);
+    capped.close();
+    const none = setup({ upstreams: [] });
+    expect(await none.h.handle(q("x.example", "A"), ctx)).toBeNull();
+    expect(none.events.at(-1)).toMatchObject({ outcome: "dropped" });
+    none.h.close();
   });
 
   it("retries over TCP on a truncated UDP answer, then truncates for a 512-byte guest", async () => {
