@@ -66,8 +66,10 @@ class Compiled implements CompiledPolicy {
   private readonly t: RuleTable;
   private readonly gw: ParsedGateway;
   private readonly cache: ResolvedNameCache;
-  private readonly buckets: Bucket[] = [];
-  private readonly explicit: Bucket[] = [];
+  /** Per (direction, protocol): index 0–3 egress tcp/udp/icmpv4/icmpv6, 4–7 ingress; built on first use. */
+  private readonly buckets: (Bucket | undefined)[] = new Array<Bucket | undefined>(8).fill(undefined);
+  /** Per protocol, §1.8 explicit rules only (Cidr/Group, no ports); built on first use. */
+  private readonly explicit: (Bucket | undefined)[] = new Array<Bucket | undefined>(4).fill(undefined);
   private readonly dnsLists: CandList[] = [];
   private readonly labels = new LabelTrie();
   // Scratch outputs of the last evaluation (for reasons).
@@ -89,25 +91,6 @@ class Compiled implements CompiledPolicy {
       domains = true;
     }
     this.hasDomainRules = domains;
-    for (const d of [D_EGRESS, D_INGRESS]) {
-      for (let p = 0; p < 4; p++) {
-        const bit = 1 << p;
-        this.buckets.push(buildBucket(t, (r) => (t.dir[r]! & d) !== 0 && (t.proto[r]! & bit) !== 0));
-      }
-    }
-    for (let p = 0; p < 4; p++) {
-      const bit = 1 << p;
-      this.explicit.push(
-        buildBucket(
-          t,
-          (r) =>
-            (t.dir[r]! & D_EGRESS) !== 0 &&
-            (t.proto[r]! & bit) !== 0 &&
-            t.portLen[r] === 0 &&
-            (t.kind[r] === K_CIDR4 || t.kind[r] === K_CIDR6 || t.kind[r] === K_GROUP),
-        ),
-      );
-    }
     for (const name of ["udp", "tcp"] as const) {
       const bit = 1 << protocolIndex(name);
       const picked: number[] = [];
@@ -117,6 +100,30 @@ class Compiled implements CompiledPolicy {
       }
       this.dnsLists.push(buildCandList(t, picked));
     }
+  }
+
+  private bucket(i: number): Bucket {
+    const t = this.t;
+    const d = i < 4 ? D_EGRESS : D_INGRESS;
+    const bit = 1 << (i & 3);
+    const b = buildBucket(t, (r) => (t.dir[r]! & d) !== 0 && (t.proto[r]! & bit) !== 0);
+    this.buckets[i] = b;
+    return b;
+  }
+
+  private explicitBucket(p: number): Bucket {
+    const t = this.t;
+    const bit = 1 << p;
+    const b = buildBucket(
+      t,
+      (r) =>
+        (t.dir[r]! & D_EGRESS) !== 0 &&
+        (t.proto[r]! & bit) !== 0 &&
+        t.portLen[r] === 0 &&
+        (t.kind[r] === K_CIDR4 || t.kind[r] === K_CIDR6 || t.kind[r] === K_GROUP),
+    );
+    this.explicit[p] = b;
+    return b;
   }
 
   private ruleNameMatch(r: number, h: string): boolean {
@@ -199,7 +206,7 @@ class Compiled implements CompiledPolicy {
     this.how = How.Ip;
     this.host = null;
     const t = this.t;
-    const b = this.buckets[p]!;
+    const b = this.buckets[p] ?? this.bucket(p);
     const prt = port ?? -1;
     const pbit = 1 << p;
     const ipBest = firstIpMatch(t, b, fam, a4, b6, g, prt, 0, NONE);
@@ -302,7 +309,7 @@ class Compiled implements CompiledPolicy {
     this.how = How.Ip;
     this.host = null;
     const t = this.t;
-    const b = this.buckets[4 + p]!;
+    const b = this.buckets[4 + p] ?? this.bucket(4 + p);
     let best = firstIpMatch(t, b, fam, a4, b6, g, guestPort, 0, NONE);
     if (b.minDomain < best) {
       const d = this.cacheFirst(fam, a4, b6, D_INGRESS, 1 << p, guestPort, 0, best, false);
@@ -377,7 +384,7 @@ class Compiled implements CompiledPolicy {
       b6 = ip.v6;
     }
     const g = fam === 4 ? classifyV4(a4, this.gw.v4) : classifyV6(b6!, this.gw.v6);
-    const r = firstIpMatch(this.t, this.explicit[p]!, fam, a4, b6, g, -1, 0, NONE);
+    const r = firstIpMatch(this.t, this.explicit[p] ?? this.explicitBucket(p), fam, a4, b6, g, -1, 0, NONE);
     if (r === NONE) return null;
     return this.t.deny[r] === 1 ? "deny" : "allow";
   }

@@ -186,7 +186,7 @@ describe("compiled evaluator ≡ reference (§9 + D1)", () => {
       ),
       { numRuns: 10_000 },
     );
-  });
+  }, 300_000);
 
   it("agrees on 300 large random policies (port-segment indexes, deep tries)", () => {
     fc.assert(
@@ -195,7 +195,7 @@ describe("compiled evaluator ≡ reference (§9 + D1)", () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 300_000);
 
   it("agrees on 2,000 port-heavy policies (≥ 8 same-destination rules, probes at range boundaries)", () => {
     const arbPortRule: fc.Arbitrary<RuleLike> = fc.record({
@@ -231,5 +231,5 @@ describe("compiled evaluator ≡ reference (§9 + D1)", () => {
       ),
       { numRuns: 2000 },
     );
-  });
+  }, 300_000);
 });

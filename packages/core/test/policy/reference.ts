@@ -33,12 +33,30 @@ export interface RefEnv {
 /** Reference source kinds. */
 export type RefSource = { kind: "cache" } | { kind: "sni"; name: string } | { kind: "deferred" };
 
+const bitsMemo = new WeakMap<IpAddr, string>();
+
 function bits(a: IpAddr): string {
-  if (a.family === 4) return (a.v4 >>> 0).toString(2).padStart(32, "0");
-  return [...a.v6].map((b) => b.toString(2).padStart(8, "0")).join("");
+  let b = bitsMemo.get(a);
+  if (b === undefined) {
+    b = a.family === 4 ? (a.v4 >>> 0).toString(2).padStart(32, "0") : [...a.v6].map((x) => x.toString(2).padStart(8, "0")).join("");
+    bitsMemo.set(a, b);
+  }
+  return b;
 }
 
 const netMemo = new Map<string, { family: number; prefix: string }>();
+
+const unmapMemo = new WeakMap<IpAddr, IpAddr>();
+
+/** Mapped-IPv6 collapse, memoized per address object so repeated rules reuse one object. */
+function unmapped(ip: IpAddr): IpAddr {
+  let u = unmapMemo.get(ip);
+  if (u === undefined) {
+    u = unmapIp(ip);
+    unmapMemo.set(ip, u);
+  }
+  return u;
+}
 
 function inNet(ip: IpAddr, net: string): boolean {
   let m = netMemo.get(net);
@@ -104,7 +122,7 @@ function filters(r: RuleLike, port: number | null, proto: Protocol): boolean {
 function destMatch(r: RuleLike, ip: IpAddr, src: RefSource, env: RefEnv): "match" | "nomatch" | "defer" {
   const d = r.destination;
   if (d === "any") return "match";
-  if ("cidr" in d) return inNet(unmapIp(ip), d.cidr) ? "match" : "nomatch";
+  if ("cidr" in d) return inNet(unmapped(ip), d.cidr) ? "match" : "nomatch";
   if ("group" in d) return refClassify(ip, env.gateway) === d.group ? "match" : "nomatch";
   const test = nameTest(r)!;
   switch (src.kind) {
