@@ -94,7 +94,7 @@ async function benchDns(): Promise<string[]> {
           const scheduled = start + (idx / rate) * 1000;
           handler.handle(pick(mix, idx), ctx).then((r) => {
             if (!r) lost++;
-            lat[idx] = performance.now() - scheduled;
+            lat[idx] = r ? performance.now() - scheduled : Number.NaN;
             if (++done === total) resolve();
           });
         }
@@ -102,7 +102,7 @@ async function benchDns(): Promise<string[]> {
       };
       tick();
     });
-    const sorted = lat.sort();
+    const sorted = lat.filter((x) => !Number.isNaN(x)).sort();
     return { achieved: total / ((performance.now() - start) / 1000), p50: pct(sorted, 50), p99: pct(sorted, 99), p999: pct(sorted, 99.9), lost };
   }
 

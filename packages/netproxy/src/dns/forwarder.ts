@@ -10,7 +10,7 @@ import type { Upstream } from "./nameservers.js";
 import { NodeDnsTransport, type DnsUpstreamTransport } from "./transport.js";
 import { allAnswerAddresses, chainAddresses } from "./answers.js";
 import { firstRebindOffender } from "./rebind.js";
-import { buildResponse, flagsOf, parseMessage, RCODE, RR, udpPayloadLimit, withId, type WireMessage, type WireQuestion } from "./wire.js";
+import { buildResponse, flagsOf, parseMessage, RCODE, RR, udpPayloadLimit, type WireMessage, type WireQuestion } from "./wire.js";
 
 /** The part of the resolved-name cache the forwarder writes (core's `ResolvedNameCache`). */
 export interface NameCacheWriter {
@@ -261,7 +261,10 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
       else opts.cache.clear(name, family);
     }
     // Step 9: id restore and UDP truncation.
-    const out = withId(got.msg.bytes, msg.id);
+    // The answer's bytes are ours (a fresh copy from the transport): restore the id in place.
+    const out = got.msg.bytes;
+    out[0] = (msg.id >> 8) & 0xff;
+    out[1] = msg.id & 0xff;
     if (ctx.transport === "udp") {
       const limit = ctx.maxUdpPayload ?? udpPayloadLimit(msg);
       if (out.length > limit) {
