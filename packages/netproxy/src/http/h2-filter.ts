@@ -180,7 +180,7 @@ export class H2Filter {
     if (!dec.ok) return { action: "block", reason: dec.reason };
     const fields = dec.fields;
     const sni = this.opts.sni;
-    const hosts = fields.filter((f) => f.name === "host");
+    const hosts = fields.filter((f) => f.name.toLowerCase() === "host");
     const auth = fields.filter((f) => f.name === ":authority");
     if (hosts.length > 1 || auth.length > 1) return { action: "block", reason: "HTTP/2: repeated :authority or host" };
     for (const f of [...auth, ...hosts]) {
@@ -197,7 +197,7 @@ export class H2Filter {
         const d = detectIn(`${f.name}: ${f.value}`, v);
         const loc: ViolationLocation = f.name === ":path" ? "query" : "header";
         if (d && (!best || ACTION_RANK[d.action] > ACTION_RANK[best.d.action])) best = { d, loc };
-        const m = f.name === "authorization" ? /^basic[ \t]+([A-Za-z0-9+/=_-]+)\s*$/i.exec(f.value) : null;
+        const m = f.name.toLowerCase() === "authorization" ? /^basic[ \t]+([A-Za-z0-9+/=_-]+)\s*$/i.exec(f.value) : null;
         if (m) {
           const bd = detectIn(Buffer.from(m[1]!, "base64").toString("latin1"), v, ["basic_auth_decoded"]);
           if (bd && (!best || ACTION_RANK[bd.action] > ACTION_RANK[best.d.action])) best = { d: bd, loc: "authorization_basic" };
@@ -224,7 +224,7 @@ export class H2Filter {
           value = value.split(s.placeholder).join(real);
           sensitive = true;
         }
-        const m = f.name === "authorization" && inj.basic_auth !== false ? /^(basic[ \t]+)([A-Za-z0-9+/=_-]+)\s*$/i.exec(value) : null;
+        const m = f.name.toLowerCase() === "authorization" && inj.basic_auth !== false ? /^(basic[ \t]+)([A-Za-z0-9+/=_-]+)\s*$/i.exec(value) : null;
         if (m) {
           const cred = Buffer.from(m[2]!, "base64").toString("latin1");
           if (cred.includes(s.placeholder)) {
