@@ -272,7 +272,7 @@ static int32_t add_net(const char *fn, int stream, uint32_t ctx_id, const char *
   putf(&b, ",\"flags\":%lld", flags);
   struct ctx *c = get(ctx_id);
   if (!c) return finish(&b, -ENOENT);
-  if ((c_path != NULL) == (fd != -1)) return finish(&b, -EINVAL);
+  if ((fd >= 0 && c_path != NULL) || (fd < 0 && c_path == NULL)) return finish(&b, -EINVAL);
   if (!c_mac) return finish(&b, -EINVAL);
   if (features & ~NET_ALL_FEATURES) return finish(&b, -EINVAL);
   uint32_t accepted = stream ? NET_FLAG_DHCP_CLIENT : (NET_FLAG_VFKIT | NET_FLAG_DHCP_CLIENT);

@@ -48,7 +48,11 @@ describe("planVm refuses what libkrun or the guest would reject (nothing starts)
       expect(() => planVm(VM, { settings: settings(networks, ports) })).toThrow(re);
     });
   }
-  it("lists every problem at once", () => {
+  it("argv/env that libkrun's kernel command line cannot carry", () => {
+    expect(() => planVm({ ...VM, exec: { path: "/bin/sh", argv: ["-c", 'echo "hi"'], env: [] } }, { settings: settings([]) })).toThrow(/exec\.argv\[1\]: .* contains a double quote/);
+    expect(() => planVm({ ...VM, exec: { path: "/bin/sh", argv: [], env: ["A=1\nB=2"] } }, { settings: settings([]) })).toThrow(/exec\.env\[0\]/);
+  });
+    it("lists every problem at once", () => {
     try {
       planVm({ ...VM, vcpus: 0 }, { settings: settings([nic({ mac: "01:00:00:00:00:01", socket: "/s", vfkit: true })]) });
       expect.unreachable();

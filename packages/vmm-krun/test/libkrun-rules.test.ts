@@ -20,7 +20,7 @@ try {
 function matrix(): NetCall[] {
   const out: NetCall[] = [];
   for (const fn of ["krun_add_net_unixstream", "krun_add_net_unixgram"] as const) {
-    for (const [c_path, fd] of [["/tmp/x.sock", -1], ["", -1], ["/tmp/x.sock", 3]] as const) {
+    for (const [c_path, fd] of [["/tmp/x.sock", -1], ["/tmp/x.sock", -7], ["", -1], ["", 3], ["/tmp/x.sock", 3]] as const) {
       for (const features of [0, 1, 0x4c83, 0x5d83, 0x5d83 | (1 << 5), 1 << 31 >>> 0]) {
         for (const flags of [0, 1, 2, 3, 4]) out.push({ fn, c_path, fd, mac: "02:00:00:00:00:01", features, flags });
       }

@@ -65,10 +65,11 @@ export function netCall(n: NetCallSource): NetCall {
   };
 }
 
-/** What upstream libkrun v1.19 returns for a call: 0, or -EINVAL for bad path/fd, features or flags. */
+/** What upstream libkrun v1.19 returns for a call: 0, or -EINVAL for bad path/fd, features or flags (`c_path` "" stands for NULL). */
 export function upstreamResult(call: NetCall): number {
+  // libkrun: a path together with fd >= 0, or neither (fd < 0 and no path), is -EINVAL.
   const hasPath = call.c_path !== "";
-  if (hasPath === (call.fd !== -1)) return EINVAL;
+  if (hasPath === call.fd >= 0) return EINVAL;
   if ((call.features & ~NET_ALL_FEATURES) !== 0) return EINVAL;
   if ((call.flags & ~ACCEPTED_FLAGS[call.fn]) !== 0) return EINVAL;
   return 0;

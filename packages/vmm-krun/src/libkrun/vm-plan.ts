@@ -84,6 +84,13 @@ export function planVm(vm: KrunVmSpec, network: KrunVmNetwork): KrunPlan {
   if (vm.root) calls.push({ fn: "krun_set_root", args: [vm.root] });
   if (vm.kernel) calls.push({ fn: "krun_set_kernel", args: [vm.kernel.path, vm.kernel.format, vm.kernel.initramfs ?? null, vm.kernel.cmdline ?? null] });
   if (vm.exec) {
+    // libkrun hands argv and env to its init on the kernel command line, each wrapped in double
+    // quotes: a quote or a line break inside would split or corrupt them.
+    for (const [k, list] of [["argv", vm.exec.argv], ["env", vm.exec.env]] as const) {
+      list.forEach((v, i) => {
+        if (/["\n\r\0]/.test(v)) problems.push(`exec.${k}[${i}]: ${JSON.stringify(v)} contains a double quote, line break or NUL, which libkrun cannot pass on the kernel command line`);
+      });
+    }
     if (vm.exec.workdir) calls.push({ fn: "krun_set_workdir", args: [vm.exec.workdir] });
     calls.push({ fn: "krun_set_exec", args: [vm.exec.path, vm.exec.argv, vm.exec.env] });
   }
