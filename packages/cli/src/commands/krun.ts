@@ -56,7 +56,7 @@ export const krunParseCommand: Command = {
       annotations[p.slice(0, eq)] = p.slice(eq + 1);
     }
     if (Object.keys(annotations).length === 0) throw new CliError("give an annotations file or --annotation KEY=VALUE", Exit.usage);
-    const r = runNerdboxProbe({ kind: "nerdbox_annotations", annotations }) as Record<string, unknown>;
+    const r = runNerdboxProbe({ kind: "nerdbox_annotations", annotations });
     out.json(r);
     return "error" in r ? Exit.invalid : Exit.ok;
   },
