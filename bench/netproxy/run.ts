@@ -65,6 +65,8 @@ function bundleNetproxy(dir: string): string {
   return out;
 }
 let bundled: string | null = null;
+/** Extra node flags for the netproxy process (e.g. `--max-semi-space-size=1`), from $NETPROXY_NODE_FLAGS. */
+const nodeFlags = (process.env.NETPROXY_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
 
 function tsArgs(file: string, args: string[]): [string, string[]] {
   return [process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", file, ...args]];
@@ -114,7 +116,7 @@ async function setup(variant: Variant, mtu: number, dir: string): Promise<Env> {
     JSON.stringify({ preset: "allow-all", max_connections: 4096, interface: { mtu, ipv4_address: "10.0.2.100/24" } }),
   );
   bundled ??= bundleNetproxy(dir);
-  const np = topo.spawn(host, process.execPath, [bundled, "--config", cfg, "--listen", `netns:${Topology.path(guest)}`], {
+  const np = topo.spawn(host, process.execPath, [...nodeFlags, bundled, "--config", cfg, "--listen", `netns:${Topology.path(guest)}`], {
     cwd: pkgDir,
     env: { ...process.env, SANDBOX_NETPROXY_HELPER: ensureHelper() },
   });

@@ -279,7 +279,7 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
         const closedFlows = flowEndsDuringReload;
         flowEndsDuringReload = null;
         policy = nextPolicy;
-        config = { ...config, policy: next.policy, dns: next.dns };
+        config = { ...config, policy: next.policy };
         const active = before ? before.tcpActive + before.udpSessions : 0;
         return { kept_flows: Math.max(0, active - closedFlows), closed_flows: closedFlows };
       },

@@ -4,7 +4,7 @@
  * namespace, and a cleanup that removes everything even when a test failed half-way.
  */
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 
 const execFileP = promisify(execFile);
@@ -45,6 +45,7 @@ export async function run(cmd: string, args: string[], opts: { timeoutMs?: numbe
 export class Topology {
   private readonly namespaces: string[] = [];
   private readonly children = new Set<ChildProcess>();
+  private readonly etcDirs: string[] = [];
   private readonly tag: string;
 
   constructor(tag = "sbx") {
@@ -86,6 +87,17 @@ export class Topology {
     await run("ip", ["-n", ns, "route", "add", ...spec]);
   }
 
+  /**
+   * Give a namespace its own resolv.conf: `ip netns exec` bind-mounts /etc/netns/NAME/resolv.conf
+   * over /etc/resolv.conf. Removed by `destroy()`.
+   */
+  resolvConf(ns: string, nameservers: string[]): void {
+    const dir = `/etc/netns/${ns}`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/resolv.conf`, nameservers.map((n) => `nameserver ${n}\n`).join(""));
+    this.etcDirs.push(dir);
+  }
+
   /** Run a command inside a namespace to completion; returns stdout. */
   exec(ns: string, cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
     return run("ip", ["netns", "exec", ns, cmd, ...args], opts);
@@ -107,6 +119,7 @@ export class Topology {
     await Promise.all(
       [...this.children].map((c) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once("exit", () => r())))),
     );
+    for (const d of this.etcDirs.splice(0)) rmSync(d, { recursive: true, force: true });
     for (const ns of this.namespaces.splice(0).reverse()) {
       try {
         await run("ip", ["netns", "del", ns]);

@@ -16,6 +16,7 @@ if (reason && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_
 
 const CONFIG = {
   preset: "public-only",
+  dns: { nameservers: [PUBLIC_HOST] },
   policy: {
     default_egress: "deny",
     default_ingress: "allow",
@@ -34,6 +35,7 @@ describe.skipIf(reason !== null)("netproxy in network namespaces", () => {
     try {
       await w.build();
       await w.startNetproxy(CONFIG);
+      w.topo.resolvConf(w.guest, ["172.16.0.1"]);
       ctl = await ControlClient.connect(w.controlPath);
       ctl.onEvent((e) => events.push(e));
     } catch (e) {
@@ -71,6 +73,19 @@ describe.skipIf(reason !== null)("netproxy in network namespaces", () => {
   it("relays UDP to the public test host", async () => {
     const out = await w.inGuest("sh", ["-c", `echo udp-ping | nc -u -w 2 ${PUBLIC_HOST} 7`]);
     expect(out).toBe("udp-ping\n");
+  });
+
+  it("resolves names through the gateway DNS, blocks rebinding answers and reports DNS decisions", async () => {
+    const before = events.length;
+    expect((await w.inGuest("dig", ["+short", "+time=3", "+tries=1", "@172.16.0.1", "public.test"])).trim()).toBe(PUBLIC_HOST);
+    // private.test resolves to a private address: rebind protection turns it into NXDOMAIN.
+    expect(await w.inGuest("dig", ["+time=3", "+tries=1", "@172.16.0.1", "private.test"])).toMatch(/status: NXDOMAIN/);
+    // The guest's resolver is the gateway; curl by name works end to end.
+    expect(await w.inGuest("curl", ["-sS", "--max-time", "10", "http://public.test/"])).toBe("hello from pub\n");
+    await expect.poll(() => events.slice(before).filter((e) => "dns" in e.event).map((e) => ("dns" in e.event ? `${e.event.dns.name}:${e.event.dns.outcome}` : "")), { timeout: 5000 }).toEqual(
+      expect.arrayContaining(["public.test:forwarded", "private.test:rebind_blocked"]),
+    );
+    expect(w.records("priv")).toEqual([]);
   });
 
   it("runs iperf3 through the proxy", async () => {

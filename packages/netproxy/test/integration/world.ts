@@ -75,7 +75,8 @@ export class World {
   }
 
   private async startHost(ns: string, name: string): Promise<void> {
-    const [cmd, args] = tsNode(join(fixtures, "test-host.ts"), ["--log", join(this.dir, `${name}.log`), "--name", name]);
+    const zone = `public.test=${PUBLIC_HOST},private.test=${PRIVATE_HOST}`;
+    const [cmd, args] = tsNode(join(fixtures, "test-host.ts"), ["--log", join(this.dir, `${name}.log`), "--name", name, "--zone", zone]);
     writeFileSync(join(this.dir, `${name}.log`), "");
     const child = this.topo.spawn(ns, cmd, args, { cwd: pkgDir });
     await waitLine(child, (l) => l === "ready", `test host ${name}`);
