@@ -29,7 +29,7 @@ if ip link show eth0 >/dev/null 2>&1; then
   ip link set eth0 up
   if udhcpc -i eth0 -s /etc/udhcpc.sh -f -q -n -t 10 -T 1 -O mtu >/tmp/udhcpc.log 2>&1; then
     . /tmp/lease.env
-    say lease ip=$ip mask=$subnet router=${router:-none} dns=$(echo ${dns:-none} | tr ' ' ',') mtu=${mtu:-none} uptime=$(cut -d' ' -f1 /proc/uptime)
+    say lease ip=$ip mask=$subnet router=${router:-none} dns=$(echo ${dns:-none} | tr ' ' ',') mtu=${mtu:-none} ifmtu=$(cat /sys/class/net/eth0/mtu) uptime=$(cut -d' ' -f1 /proc/uptime)
   else
     say lease failed=1
   fi

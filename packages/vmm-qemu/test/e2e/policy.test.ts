@@ -13,21 +13,12 @@ import { fileURLToPath } from "node:url";
 import { startVm } from "../../src/index.js";
 import { guestOrReason } from "./harness.js";
 import { netnsUnavailable, NsTopology, type NsProcess } from "./netns.js";
+import { netproxyState } from "./netproxy-state.js";
 import { networkSuite, type GuestCheck, type SuiteRun } from "./suite.js";
 
 const pkgDir = fileURLToPath(new URL("../../", import.meta.url));
 const fixture = (name: string): string[] => ["--conditions=@sandbox/source", "--import", "tsx", `${pkgDir}test/fixtures/${name}`];
 
-/** Whether @sandbox/netproxy can run a guest yet: `soft` when the feature itself is missing. */
-async function netproxyState(): Promise<{ reason?: string; soft?: boolean }> {
-  try {
-    const mod = (await import("@sandbox/netproxy")) as Record<string, unknown>;
-    if (typeof mod.startNetproxy !== "function") return { reason: "@sandbox/netproxy does not export startNetproxy yet (its stack and transports are in progress)", soft: true };
-    return {};
-  } catch (e) {
-    return { reason: `cannot import @sandbox/netproxy: ${(e as Error).message}` };
-  }
-}
 const np = await netproxyState();
 
 const PUBLIC_IP = "203.0.113.10";

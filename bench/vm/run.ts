@@ -1,0 +1,196 @@
+/**
+ * bench/vm: one QEMU + test-guest run per network backend — SLIRP (`full`), passt, and
+ * @sandbox/netproxy (`policy`) — measuring time from QEMU start to the guest's DHCP lease and
+ * iperf3 throughput guest→host and host→guest (`-R`), all with virtio-net MTU 1500.
+ * Every backend's far end is loopback or a host inside a network namespace this script creates.
+ *
+ * Run: `pnpm --filter @sandbox/vmm-qemu bench:vm` (root; needs qemu, passt, iperf3, the test guest).
+ * Writes bench/vm/RESULTS.fragment.md.
+ */
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildGuest, probeKvm, startVm, which, type QemuNetworkSettingsInput, type QemuVm } from "../../packages/vmm-qemu/src/index.js";
+import { NsTopology } from "../../packages/vmm-qemu/test/e2e/netns.js";
+import { netproxyState } from "../../packages/vmm-qemu/test/e2e/netproxy-state.js";
+
+const SECONDS = Number(process.env.BENCH_IPERF_SECONDS ?? 5);
+const PORT = 5201;
+const pkgDir = fileURLToPath(new URL("../../packages/vmm-qemu/", import.meta.url));
+const fixture = (name: string): string[] => ["--conditions=@sandbox/source", "--import", "tsx", `${pkgDir}test/fixtures/${name}`];
+
+interface Row {
+  backend: string;
+  leaseMs?: number;
+  /** Guest uptime (s) when the lease was applied. */
+  leaseUptime?: string;
+  upMbps?: number;
+  downMbps?: number;
+  note: string;
+}
+
+interface Backend {
+  name: string;
+  /** Sets up the far side; returns the guest's iperf3 target, network settings and a cleanup. */
+  setup(): Promise<{ target: string; network: QemuNetworkSettingsInput; afterStart?: (vm: QemuVm) => Promise<void>; cleanup: () => Promise<void> } | string>;
+}
+
+function waitPort(cmd: ChildProcess, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (/Server listening/.test(out)) resolve();
+    };
+    cmd.stdout?.on("data", onData);
+    cmd.once("exit", (c) => reject(new Error(`${what} exited (${c}): ${out}`)));
+  });
+}
+
+const backends: Backend[] = [
+  {
+    name: "SLIRP (network_mode full)",
+    async setup() {
+      const iperf = spawn("iperf3", ["-s", "--forceflush", "-B", "127.0.0.1", "-p", String(PORT)], { stdio: ["ignore", "pipe", "pipe"] });
+      await waitPort(iperf, "iperf3 server");
+      return { target: "10.0.2.2", network: { network_mode: "full", mtu: 1500 }, cleanup: async () => void iperf.kill("SIGKILL") };
+    },
+  },
+  {
+    name: "passt (-netdev stream, unix socket)",
+    async setup() {
+      if (!which("passt")) return "passt is not installed";
+      const topo = new NsTopology();
+      const ns = topo.netns("passt");
+      const far = topo.netns("far");
+      topo.veth(ns, "pt0", ["198.51.100.2/24"], far, "pt1", ["198.51.100.1/24"]);
+      topo.route(ns, "default", "via", "198.51.100.1");
+      const dir = mkdtempSync(join(tmpdir(), "bench-passt-"));
+      chmodSync(dir, 0o777); // passt drops to nobody before binding
+      const sock = join(dir, "passt.sock");
+      topo.spawn(ns, "passt", ["-f", "-1", "-s", sock]);
+      const iperf = topo.spawn(ns, "iperf3", ["-s", "--forceflush", "-B", "127.0.0.1", "-p", String(PORT)]);
+      await waitPort(iperf.child, "iperf3 server");
+      for (let i = 0; i < 50 && !existsSock(sock); i++) await new Promise((r) => setTimeout(r, 100));
+      // passt maps connections to its gateway (198.51.100.1) to its namespace's loopback
+      return { target: "198.51.100.1", network: { network_mode: "policy", mtu: 1500, frame_transport: { unix_path: sock } }, cleanup: () => topo.destroy() };
+    },
+  },
+  {
+    name: "@sandbox/netproxy (network_mode policy, fd socketpair)",
+    async setup() {
+      const state = await netproxyState();
+      if (state.reason) return state.reason;
+      const topo = new NsTopology();
+      const ns = topo.netns("np");
+      const far = topo.netns("far");
+      topo.veth(ns, "vp0", ["203.0.113.1/24"], far, "vp1", ["203.0.113.10/24"]);
+      const iperf = topo.spawn(far, "iperf3", ["-s", "--forceflush", "-B", "203.0.113.10", "-p", String(PORT)]);
+      await waitPort(iperf.child, "iperf3 server");
+      const dir = mkdtempSync(join(tmpdir(), "bench-np-"));
+      const config = join(dir, "network.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          policy: {
+            default_egress: "deny",
+            default_ingress: "deny",
+            rules: [{ direction: "egress", destination: { cidr: "203.0.113.10/32" }, protocols: ["tcp"], ports: [{ start: PORT, end: PORT }], action: "allow" }],
+          },
+          interface: { mtu: 1500 },
+        }),
+      );
+      return {
+        target: "203.0.113.10",
+        network: { network_mode: "policy", mtu: 1500, frame_transport: { fd: 3 } },
+        afterStart: async (vm) => {
+          const proxy = topo.spawn(ns, process.execPath, [...fixture("netproxy.ts"), config, "fd:3"], { cwd: pkgDir, stdio3: vm.frameSocket! });
+          vm.frameSocket!.destroy();
+          await proxy.waitFor((m) => m.attached === true, 30_000, "netproxy to attach");
+        },
+        cleanup: () => topo.destroy(),
+      };
+    },
+  },
+];
+
+function existsSock(p: string): boolean {
+  try {
+    readFileSync(p);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENXIO";
+  }
+}
+
+const scenario = (target: string): string => `
+rate() { awk '/receiver/ {print $(NF-2); exit}'; }
+up=$(iperf3 -c ${target} -p ${PORT} -t ${SECONDS} -f m 2>&1 | rate)
+result iperf_up ok mbps=\${up:-none}
+down=$(iperf3 -c ${target} -p ${PORT} -t ${SECONDS} -f m -R 2>&1 | rate)
+result iperf_down ok mbps=\${down:-none}
+`;
+
+async function measure(b: Backend, image: { kernel: string; initrd: string }): Promise<Row> {
+  const env = await b.setup();
+  if (typeof env === "string") return { backend: b.name, note: `not run: ${env}` };
+  let vm: QemuVm | undefined;
+  try {
+    vm = await startVm({ boot: image, network: env.network, scenario: scenario(env.target) });
+    const t0 = performance.now(); // QEMU is running from here
+    await env.afterStart?.(vm);
+    const lease = await vm.waitForEvent("lease", 60_000);
+    const leaseMs = Math.round(performance.now() - t0);
+    if (lease.fields.failed) return { backend: b.name, note: "no DHCP lease" };
+    await vm.waitForEvent("done", 60_000 + 4 * SECONDS * 1000);
+    const r = vm.results();
+    const num = (n: string): number | undefined => {
+      const v = Number(r.get(n)?.fields.mbps);
+      return Number.isFinite(v) && v > 0 ? v : undefined;
+    };
+    return {
+      backend: b.name,
+      leaseMs,
+      ...(lease.fields.uptime ? { leaseUptime: lease.fields.uptime } : {}),
+      upMbps: num("iperf_up"),
+      downMbps: num("iperf_down"),
+      note: `accel ${vm.accel}, guest MTU ${lease.fields.ifmtu ?? "?"}${lease.fields.mtu !== "none" ? ` (DHCP offered ${lease.fields.mtu})` : ""}`,
+    };
+  } finally {
+    await vm?.stop();
+    await env.cleanup();
+  }
+}
+
+const image = buildGuest();
+await probeKvm(which("qemu-system-x86_64") ?? "qemu-system-x86_64"); // once, outside the timings
+const rows: Row[] = [];
+for (const b of backends) {
+  process.stderr.write(`bench/vm: ${b.name}...\n`);
+  const row = await measure(b, image).catch((e: Error) => ({ backend: b.name, note: `failed: ${e.message.split("\n")[0]}` }));
+  rows.push(row);
+  process.stderr.write(`  ${JSON.stringify(row)}\n`);
+}
+
+const gbit = (m?: number): string => (m === undefined ? "–" : (m / 1000).toFixed(2));
+const qemuVersion = execFileSync("qemu-system-x86_64", ["--version"], { encoding: "utf8" }).split("\n")[0];
+const manifest = JSON.parse(readFileSync(join(image.dir, "manifest.json"), "utf8")) as { kernel_release: string };
+const md = [
+  "## bench/vm — QEMU guest networking: SLIRP vs passt vs @sandbox/netproxy",
+  "",
+  `Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores; ${qemuVersion}; guest kernel ${manifest.kernel_release} (test guest ${image.hash}); ` +
+    `1 vCPU, 256 MiB; virtio-net host_mtu=1500; iperf3 ${SECONDS} s per direction, one run; ${new Date().toISOString().slice(0, 10)}.`,
+  "",
+  "| backend | QEMU start → DHCP lease (ms) | guest uptime at lease (s) | guest→host (Gbit/s) | host→guest (Gbit/s) | note |",
+  "|---|---:|---:|---:|---:|---|",
+  ...rows.map((r) => `| ${r.backend} | ${r.leaseMs ?? "–"} | ${r.leaseUptime ?? "–"} | ${gbit(r.upMbps)} | ${gbit(r.downMbps)} | ${r.note} |`),
+  "",
+  "Far ends: SLIRP → iperf3 on host 127.0.0.1 via 10.0.2.2; passt (in its own netns) → its gateway, mapped to its loopback;",
+  "netproxy (in its own netns) → iperf3 on 203.0.113.10 in a peer netns, allowed by a CIDR rule. host→guest is `iperf3 -R`.",
+  "",
+].join("\n");
+writeFileSync(fileURLToPath(new URL("./RESULTS.fragment.md", import.meta.url)), md);
+process.stdout.write(md);
+process.exit(0);
