@@ -57,6 +57,7 @@ const MAX_NAME = 255;
 interface NameRead { name: WireName; next: number }
 
 const HOST_LABEL = /^[a-z0-9_](?:[a-z0-9_-]*)$/;
+const codes: number[] = [];
 
 /**
  * Read a possibly compressed name at `offset`. Returns undefined on any malformation: out of
@@ -92,17 +93,21 @@ export function readName(buf: Uint8Array, offset: number): NameRead | undefined 
     if (pos + 1 + len > buf.length) return undefined;
     if (wire.length + len + 2 > MAX_NAME) return undefined;
     wire.push(len);
-    let label = "";
+    let plain = true;
+    codes.length = 0;
     for (let i = pos + 1; i <= pos + len; i++) {
       let c = buf[i]!;
       wire.push(c);
       if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x2a) {
-        label += String.fromCharCode(c);
-      } else {
-        label += "\\" + String(c).padStart(3, "0");
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x2a) codes.push(c);
+      else {
+        plain = false;
+        const d = String(c).padStart(3, "0");
+        codes.push(0x5c, d.charCodeAt(0), d.charCodeAt(1), d.charCodeAt(2));
       }
     }
+    const label = String.fromCharCode.apply(null, codes);
+    if (!plain) hostname = false;
     if (!(label === "*" || HOST_LABEL.test(label))) hostname = false;
     parts.push(label);
     pos += 1 + len;
