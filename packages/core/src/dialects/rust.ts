@@ -68,6 +68,42 @@ export class TlsBuilder {
   }
 }
 
+/** Secret closure (`.secret(s => s.env("API_KEY").value("sk-...").allowHost("api.example.com"))`). */
+export class SecretBuilder {
+  private readonly entry: Record<string, unknown> & { allowed_hosts: unknown[]; injection: Record<string, boolean> } = { allowed_hosts: [], injection: {} };
+  /** Environment variable the guest sees the placeholder in. */
+  env(name: string): this { this.entry.env_var = name; return this; }
+  /** The secret value. */
+  value(v: string): this { this.entry.value = v; return this; }
+  /** Placeholder text (default `$MSB_<env>`). */
+  placeholder(p: string): this { this.entry.placeholder = p; return this; }
+  /** An exact allowed host. */
+  allowHost(h: string): this { this.entry.allowed_hosts.push({ exact: h }); return this; }
+  /** A `*.suffix` allowed host pattern. */
+  allowHostPattern(p: string): this { this.entry.allowed_hosts.push({ wildcard: p }); return this; }
+  /** Allow every host (dangerous). */
+  allowAnyHostDangerous(b: boolean): this { if (b) this.entry.allowed_hosts.push("any"); return this; }
+  /** Substitute only on TLS-intercepted connections whose SNI proves the host (default true). */
+  requireTlsIdentity(b: boolean): this { this.entry.require_tls_identity = b; return this; }
+  /** Per-secret violation action. */
+  onViolation(a: ViolationActionInput): this { this.entry.on_violation = a; return this; }
+  /** Substitute in headers (default true). */
+  injectHeaders(b: boolean): this { this.entry.injection.headers = b; return this; }
+  /** Substitute in Basic credentials (default true). */
+  injectBasicAuth(b: boolean): this { this.entry.injection.basic_auth = b; return this; }
+  /** Substitute in the query string (default false). */
+  injectQueryParams(b: boolean): this { this.entry.injection.query_params = b; return this; }
+  /** Substitute in bodies (default false). */
+  injectBody(b: boolean): this { this.entry.injection.body = b; return this; }
+  /** @internal The entry, or what is missing. */
+  result(): { entry: SecretEntryInput } | { error: string } {
+    if (typeof this.entry.env_var !== "string") return { error: "secret builder: .env() is required" };
+    if (typeof this.entry.value !== "string") return { error: "secret builder: .value() is required" };
+    if (this.entry.allowed_hosts.length === 0) return { error: "secret builder: at least one allowed host is required (.allowHost(), .allowHostPattern() or .allowAnyHostDangerous(true))" };
+    return { entry: { ...this.entry } as unknown as SecretEntryInput };
+  }
+}
+
 /** Anything `.policy(...)` accepts: a wire policy or a policy builder. */
 export type PolicyArg = WirePolicy | { buildWire(): WirePolicy } | { build(): WirePolicy };
 
@@ -123,8 +159,19 @@ export class NetworkBuilder {
   portBind(bind: string, host: number, guest: number): this { this.ports.push({ host_port: host, guest_port: guest, protocol: "tcp", host_bind: bind }); return this; }
   /** Publish a UDP port on a bind address. */
   portUdpBind(bind: string, host: number, guest: number): this { this.ports.push({ host_port: host, guest_port: guest, protocol: "udp", host_bind: bind }); return this; }
-  /** Adds a secret entry (wire shape). */
-  secret(entry: SecretEntryInput): this { this.secrets.push({ ...entry }); return this; }
+  /** Adds a secret: a closure over a {@link SecretBuilder}, or an entry in wire shape. */
+  secret(entry: SecretEntryInput | ((s: SecretBuilder) => unknown)): this {
+    if (typeof entry !== "function") {
+      this.secrets.push({ ...entry });
+      return this;
+    }
+    const b = new SecretBuilder();
+    entry(b);
+    const r = b.result();
+    if ("error" in r) this.errors.push(r.error);
+    else this.secrets.push({ ...r.entry });
+    return this;
+  }
   /** `secret_env(env, value, placeholder, host)`: an exact allowed host. */
   secretEnv(env: string, value: string, placeholder: string, host: string): this {
     return this.secret({ env_var: env, value, placeholder, allowed_hosts: [{ exact: host }] });

@@ -62,6 +62,14 @@ describe("NetworkBuilder", () => {
     expect(buildError(() => NetworkBuilder.new().tls((t) => t.interceptCaKey("/k")).build())).toBe("intercept CA config is incomplete; set both cert_path and key_path");
     expect(buildError(() => NetworkBuilder.new().ipv6Pool("fd00::/80").build())).toBe("invalid IPv6 pool `fd00::/80`: prefix must be /64 or shorter");
   });
+  it("secret closures", () => {
+    const c = NetworkBuilder.new()
+      .secret((s) => s.env("API_KEY").value("sk").allowHost("api.x.com").allowHostPattern("*.y.com").injectBody(true))
+      .build();
+    expect(c.secrets.secrets[0]).toMatchObject({ placeholder: "$MSB_API_KEY", allowed_hosts: [{ exact: "api.x.com" }, { wildcard: "*.y.com" }], injection: { body: true, headers: true } });
+    expect(buildError(() => NetworkBuilder.new().secret((s) => s.env("K").value("v")).build())).toMatch(/at least one allowed host/);
+    expect(buildError(() => NetworkBuilder.new().secret((s) => s.env("A=B").value("v").allowAnyHostDangerous(true)).build())).toBe("secret #0: env_var must not contain `=`");
+  });
   it("block lists become D1 deny rules", () => {
     const c = NetworkBuilder.new().policy(NetworkPolicy.allowAll()).blockDomainSuffix(".ads.example").build();
     expect(c.policy.rules.map((r) => r.destination)).toEqual([{ domain: "ads.example" }, { domain_suffix: "ads.example" }]);
