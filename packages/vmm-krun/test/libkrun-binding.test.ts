@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, existsSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,11 +99,10 @@ describe.skipIf(!canBuild)("libkrun child process against the recorder library",
     cleanup.push(() => proc.kill());
     const lines: string[] = [];
     return new Promise((resolve) => {
-      proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
-        for (const l of d.split("\n").filter(Boolean)) {
-          if (l === "ready") resolve({ proc, lines });
-          else lines.push(l);
-        }
+      // Whole lines only: under load a line can arrive split over several chunks.
+      createInterface({ input: proc.stdout! }).on("line", (l) => {
+        if (l === "ready") resolve({ proc, lines });
+        else if (l) lines.push(l);
       });
     });
   }
