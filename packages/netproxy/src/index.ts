@@ -14,7 +14,7 @@ export type {
   Outcome as ControlOutcome,
   Stats as ControlStats,
 } from "./gen/control.js";
-export { canRunNetns, netnsUnavailableReason, Topology } from "./netns/index.js";
+export * from "./netns/index.js";
 export * from "./stack/index.js";
 export * from "./dns/index.js";
 export * from "./tls/index.js";

@@ -1,2 +1,4 @@
-/** Network-namespace topology helpers (tests, benchmarks and `netns:` mode set-ups). */
+/** Network-namespace topology helpers (tests, benchmarks, `sandbox demo` and `netns:` mode set-ups). */
 export { canRunNetns, netnsUnavailableReason, run, Topology } from "./topology.js";
+export { blob, parseTestHostArgs, startTestHost, type Endpoint, type TestHostHit, type TestHostSpec } from "./test-host.js";
+export { spawnTestHost, testHostCommand, type TestHostProcess } from "./test-host-process.js";
