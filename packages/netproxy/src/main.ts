@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { canonicalizeNetworkConfigOrThrow, compilePolicy, ResolvedNameCache, type CanonicalNetworkConfig, type CompiledPolicy } from "@sandbox/core";
 import { ControlServer } from "./control/server.js";
 import { createDnsHandler, resolveUpstreams, type DnsEvent } from "./dns/index.js";
+import { createL7Services, l7EventToViolation } from "./tls/services.js";
 import type { Event, PortKey, PublishedPort as WirePort, Reloaded, Stats } from "./gen/control.js";
 import { planAddresses, type AddressPlan, type AddressPlanInput } from "./stack/addr.js";
 import { formatIpBytes } from "./stack/ip.js";
@@ -33,6 +34,8 @@ export interface StartNetproxyOptions {
   onEvent?: (e: Event) => void;
   /** Interval of the periodic `counters` event while control clients are connected. Default 10 s. */
   countersIntervalMs?: number;
+  /** Where a generated TLS interception CA is kept when the config names none. Default `~/.sandbox/tls`. */
+  caDir?: string;
 }
 
 /** A running netproxy. */
@@ -49,6 +52,11 @@ export interface Netproxy {
   readonly closed: Promise<Error | undefined>;
   /** The control server, when `controlSocket` was given. */
   readonly control: ControlServer | null;
+  /**
+   * PEM the guest must trust (the interception CA when TLS interception is on, plus the host roots
+   * with `trust_host_cas`); empty when neither applies. Known once `attached` resolved.
+   */
+  guestTrustPem(): string;
   /** Counters (as the control channel reports them). */
   stats(): Stats;
   /** Stop everything: flows, listeners, link, control socket. */
@@ -202,6 +210,7 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
   const ports = new Map<string, WirePort>();
   const portKey = (p: { host_bind: string; host_port: number; protocol: string }) => `${p.protocol}/${p.host_bind}:${p.host_port}`;
   let flowEndsDuringReload: number | null = null;
+  let trustPem = "";
 
   const emit = (e: Event) => {
     opts.onEvent?.(e);
@@ -304,23 +313,42 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
   const attached = (async () => {
     link = await opened.link;
     emit({ link: { state: "up", transport: opened.address } });
-    const upstreams = await resolveUpstreams(config.dns?.nameservers ?? []);
+    const upstreams = await resolveUpstreams(config.dns.nameservers);
     const dns = createDnsHandler({
       policy: () => policy,
       cache,
       gateway,
       upstreams,
-      rebindProtection: config.dns?.rebind_protection ?? true,
-      queryTimeoutMs: config.dns?.query_timeout_ms,
+      rebindProtection: config.dns.rebind_protection,
+      queryTimeoutMs: config.dns.query_timeout_ms,
       hostAliases: config.host_aliases,
       events: (e) => emit(dnsEventToControl(e)),
     });
-    for (const p of config.ports ?? []) ports.set(portKey(p), p);
+    const l7 = await createL7Services({
+      tls: config.tls,
+      secrets: config.secrets,
+      trustHostCas: config.trust_host_cas,
+      gateway,
+      cache,
+      dns,
+      ...(opts.caDir ? { caDir: opts.caDir } : {}),
+      events: (e) => {
+        const v = l7EventToViolation(e);
+        if (v) emit(v);
+      },
+      // A secret violation with `block-and-terminate` ends the sandbox's network.
+      onTerminate: (why) => void close(new Error(`terminated by a secret violation: ${why}`)),
+    });
+    trustPem = l7.guestTrustPem;
+    for (const p of config.ports) ports.set(portKey(p), p);
     stack = await createNetworkStack({
       link,
       addresses: input,
       policy,
       dns,
+      ...(l7.interceptor ? { interceptor: l7.interceptor } : {}),
+      ...(l7.dot ? { dot: l7.dot } : {}),
+      blockUdpPorts: l7.blockUdpPorts,
       maxConnections: config.max_connections,
       ports: [...ports.values()].map(toStackPort),
       events: (ev) => {
@@ -352,6 +380,7 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
     attached,
     closed,
     control,
+    guestTrustPem: () => trustPem,
     stats,
     close: () => close(),
   };
