@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluateExpr, ExprEvalError, ExprSyntaxError, parseExpr, tokenize } from "../src/interp/index.js";
-import { pythonEnv, rustEnv, typescriptEnv, pythonBag, rustBag, typescriptBag } from "../src/kinds/sdk-envs.js";
+import { goBag, goEnv, pythonEnv, rustEnv, typescriptEnv, pythonBag, rustBag, typescriptBag } from "../src/kinds/sdk-envs.js";
 
 describe("tokenizer and parser", () => {
   it("tokenizes strings with escapes, numbers and punctuation", () => {
@@ -48,6 +48,12 @@ describe("evaluation drives the dialect APIs", () => {
     const bag = typescriptBag(evaluateExpr("NetworkPolicy.builder().egress(e => e.allow(d => d.group('link-local'))).build()", typescriptEnv()));
     expect(bag.rules).toEqual([{ direction: "egress", destination: { kind: "group", group: "link-local" }, protocols: [], ports: [], action: "allow" }]);
     expect(() => evaluateExpr("NetworkPolicy.fromProfiles('bogus')", typescriptEnv())).toThrow("unknown network profile: bogus");
+  });
+  it("Go factory calls", () => {
+    expect(goBag(evaluateExpr("m.NetworkPolicy.NonLocal()", goEnv())).policy).toMatchObject({ default_egress: "deny", default_ingress: "allow" });
+    expect(goBag(evaluateExpr("m.NetworkPolicy.None()", goEnv())).enabled).toBe(false);
+    expect(goBag(evaluateExpr("Rule.AllowDNS()", goEnv())).protocols).toEqual(["udp", "tcp"]);
+    expect(() => evaluateExpr('m.NetworkPolicy.FromProfilesChecked("bogus")', goEnv())).toThrow('microsandbox: unknown network profile "bogus"');
   });
   it("refuses reflective members and unknown names", () => {
     expect(() => evaluateExpr("NetworkPolicy.constructor", rustEnv())).toThrow(ExprEvalError);

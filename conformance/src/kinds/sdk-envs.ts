@@ -5,7 +5,7 @@
  * TypeScript (the SDK namespace and a fresh `n` network builder), each with the function that
  * turns an evaluation result into its bag.
  */
-import { pythonDialect, rustDialect, tsSdkDialect, type CanonicalNetworkConfig, type NetworkPolicy as WirePolicy } from "@sandbox/core";
+import { goDialect, pythonDialect, rustDialect, tsSdkDialect, type CanonicalNetworkConfig, type NetworkPolicy as WirePolicy } from "@sandbox/core";
 import type { ExprEnv } from "../interp/index.js";
 import { configBag, policyBag } from "./sdk-bags.js";
 
@@ -91,4 +91,21 @@ export function typescriptBag(v: unknown): Record<string, unknown> {
   if (v instanceof NetworkPolicyBuilder) return { ...(v.build() as object), wire: v.buildWire(), accepted: true };
   if (typeof v === "object" && v !== null && ("defaultEgress" in v || "rules" in v)) return { ...(v as object), wire: tsPolicyToWire(v), accepted: true };
   throw new Error(`typescript expression produced an unsupported value: ${JSON.stringify(v)}`);
+}
+
+const { GoNetworkPolicy, GoRule, fromGoNetworkConfig, goNetworkToFfi, fromGoFfi } = goDialect;
+
+/** Go names: the `NetworkPolicy` factory and `Rule` helpers, also under the package name `m`. */
+export function goEnv(): ExprEnv {
+  const m = { NetworkPolicy: GoNetworkPolicy, Rule: GoRule };
+  return { names: { ...m, m, microsandbox: m } };
+}
+
+/** Bag of a Go evaluation result: a `NetworkConfig` or a `PolicyRule`. */
+export function goBag(v: unknown): Record<string, unknown> {
+  if (typeof v === "object" && v !== null && "Action" in v) {
+    return policyBag(fromGoFfi(goNetworkToFfi({ Rules: [v as goDialect.GoPolicyRule] })).policy);
+  }
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) return configBag(fromGoNetworkConfig(v as goDialect.GoNetworkConfig));
+  throw new Error(`go expression produced an unsupported value: ${JSON.stringify(v)}`);
 }

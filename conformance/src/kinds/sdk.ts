@@ -21,7 +21,7 @@ import type { Probe } from "../protocol.js";
 import { planAddresses } from "./external.js";
 import { ProbeError } from "./policy.js";
 import { configBag, fragmentBag, policyBag } from "./sdk-bags.js";
-import { pythonBag, pythonEnv, rustBag, rustEnv, typescriptBag, typescriptEnv } from "./sdk-envs.js";
+import { goBag, goEnv, pythonBag, pythonEnv, rustBag, rustEnv, typescriptBag, typescriptEnv } from "./sdk-envs.js";
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -31,7 +31,8 @@ const GO_FRAGMENT = new Set(["destination", "port", "ports", "protocol", "protoc
 const PY_FRAGMENT = new Set(["destination", "destination_kind", "port", "protocol", "direction", "action"]);
 
 function goTranslate(input: unknown): Record<string, unknown> {
-  if (!isRecord(input)) throw new ProbeError("go input must be a JSON object");
+  if (typeof input === "string") return goBag(evaluateExpr(input, goEnv()));
+  if (!isRecord(input)) throw new ProbeError("go input must be code or a JSON object");
   if ("network" in input) return configBag(goDialect.fromGoFfi(input.network));
   if ("rules" in input) return policyBag(goDialect.fromGoFfi({ custom_policy: { rules: input.rules } }).policy);
   if (Object.keys(input).every((k) => GO_FRAGMENT.has(k))) {
