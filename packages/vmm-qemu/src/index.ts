@@ -2,6 +2,7 @@
  * @sandbox/vmm-qemu: QEMU network modes (quicksand's none/mounts_only/full on SLIRP, and `policy`
  * behind @sandbox/netproxy), the argv builder, a launcher and the test guest.
  */
+export * from "./gen/index.js";
 export * from "./network/settings.js";
 export * from "./network/argv.js";
 export * from "./conformance/probe.js";
@@ -11,3 +12,4 @@ export * from "./launch/console.js";
 export * from "./launch/vm.js";
 export * from "./guest/cpio.js";
 export * from "./guest/build.js";
+export * from "./guest/scenario.js";
