@@ -25,6 +25,8 @@ export interface HostRecord {
   proto: "tcp" | "udp";
   port: number;
   peer: string;
+  /** HTTPS /headers requests: the request headers as received. */
+  headers?: Record<string, string>;
 }
 
 /** Wait for a line matching `pred` on a child's stdout (or fail on exit/timeout). */
@@ -63,7 +65,7 @@ export class World {
   readonly controlPath = join(this.dir, "control.sock");
 
   /** Create namespaces, links and test hosts. */
-  async build(opts: { mtu?: number } = {}): Promise<void> {
+  async build(opts: { mtu?: number; tls?: { cert: string; key: string } } = {}): Promise<void> {
     const t = this.topo;
     this.guest = await t.netns("guest");
     this.proxy = await t.netns("proxy");
@@ -71,12 +73,13 @@ export class World {
     this.priv = await t.netns("priv");
     await t.veth(this.proxy, "to-pub", "198.51.100.1/24", this.pub, "eth0", `${PUBLIC_HOST}/24`, opts.mtu);
     await t.veth(this.proxy, "to-priv", "10.77.0.1/24", this.priv, "eth0", `${PRIVATE_HOST}/24`, opts.mtu);
-    await Promise.all([this.startHost(this.pub, "pub"), this.startHost(this.priv, "priv")]);
+    const tls = opts.tls ? ["--tls-cert", opts.tls.cert, "--tls-key", opts.tls.key] : [];
+    await Promise.all([this.startHost(this.pub, "pub", tls), this.startHost(this.priv, "priv")]);
   }
 
-  private async startHost(ns: string, name: string): Promise<void> {
-    const zone = `public.test=${PUBLIC_HOST},private.test=${PRIVATE_HOST}`;
-    const [cmd, args] = tsNode(join(fixtures, "test-host.ts"), ["--log", join(this.dir, `${name}.log`), "--name", name, "--zone", zone]);
+  private async startHost(ns: string, name: string, extra: string[] = []): Promise<void> {
+    const zone = `public.test=${PUBLIC_HOST},other.test=${PUBLIC_HOST},private.test=${PRIVATE_HOST}`;
+    const [cmd, args] = tsNode(join(fixtures, "test-host.ts"), ["--log", join(this.dir, `${name}.log`), "--name", name, "--zone", zone, ...extra]);
     writeFileSync(join(this.dir, `${name}.log`), "");
     const child = this.topo.spawn(ns, cmd, args, { cwd: pkgDir });
     await waitLine(child, (l) => l === "ready", `test host ${name}`);
@@ -91,7 +94,7 @@ export class World {
   }
 
   /** Start netproxy in the proxy namespace with a TAP in the guest namespace; resolves once attached. */
-  async startNetproxy(config: object, extra: string[] = []): Promise<void> {
+  async startNetproxy(config: object, extra: string[] = [], env?: NodeJS.ProcessEnv): Promise<void> {
     const cfgPath = join(this.dir, "config.json");
     writeFileSync(cfgPath, JSON.stringify(config));
     const [cmd, args] = tsNode(join(fixtures, "run-netproxy.ts"), [
@@ -103,7 +106,7 @@ export class World {
       this.controlPath,
       ...extra,
     ]);
-    const child = this.topo.spawn(this.proxy, cmd, args, { cwd: pkgDir });
+    const child = this.topo.spawn(this.proxy, cmd, args, { cwd: pkgDir, ...(env ? { env: { ...process.env, ...env } } : {}) });
     this.netproxy = child;
     createInterface({ input: child.stderr! }).on("line", (l) => {
       this.netproxyStderr.push(l);
