@@ -9,7 +9,8 @@ import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildNetworkArgs, qemuOptEscape } from "../network/argv.js";
-import { normalizeSettings, type Arch, type QemuNetworkSettings, type QemuNetworkSettingsInput } from "../network/settings.js";
+import type { QemuNetworkSettingsInput } from "../gen/index.js";
+import { normalizeSettings, type Arch, type ResolvedQemuSettings } from "../network/settings.js";
 import { chooseAccel, type AccelRequest } from "./accel.js";
 import { findQemu, QemuLaunchError, which } from "./binary.js";
 import { LineSplitter, parseGuestEvent, type GuestEvent } from "./console.js";
@@ -81,7 +82,7 @@ export class QemuVm {
     /** The accelerator in use. */
     readonly accel: "kvm" | "tcg",
     /** Normalised network settings. */
-    readonly network: QemuNetworkSettings,
+    readonly network: ResolvedQemuSettings,
     /** Mode `policy` with an fd transport: the launcher's end of the socketpair QEMU streams frames on. */
     readonly frameSocket: Socket | undefined,
     private readonly workDir: string,
@@ -189,7 +190,7 @@ export class QemuVm {
   }
 }
 
-function machineArgs(s: QemuNetworkSettings): string[] {
+function machineArgs(s: ResolvedQemuSettings): string[] {
   if (s.machine === "microvm") return ["-machine", "microvm,isa-serial=on"];
   return ["-machine", s.machine];
 }

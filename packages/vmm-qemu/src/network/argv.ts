@@ -3,7 +3,7 @@
  * quicksand's modes (seed 000, decision D8) or `-netdev stream` to netproxy for mode `policy`,
  * plus the virtio-net device chosen by machine type.
  */
-import { normalizeSettings, type QemuNetworkSettings } from "./settings.js";
+import { normalizeSettings, type ResolvedQemuSettings } from "./settings.js";
 
 /** Fixed id of the guest's single netdev. */
 export const NETDEV_ID = "net0";
@@ -38,7 +38,7 @@ export function isNonePolicy(policy: unknown): boolean {
 }
 
 /** The `-device`/`-global` arguments of the virtio-net device for the resolved machine. */
-export function deviceArgs(s: QemuNetworkSettings): string[] {
+export function deviceArgs(s: ResolvedQemuSettings): string[] {
   const pci = s.machine === "q35" || s.machine === "pc";
   let dev = `${pci ? "virtio-net-pci" : "virtio-net-device"},netdev=${NETDEV_ID}`;
   if (s.mac !== null) dev += `,mac=${s.mac}`;
@@ -50,7 +50,7 @@ export function deviceArgs(s: QemuNetworkSettings): string[] {
 }
 
 /** The `-netdev user,...` value for the SLIRP modes. */
-function slirpNetdev(s: QemuNetworkSettings): string {
+function slirpNetdev(s: ResolvedQemuSettings): string {
   const parts = [`user,id=${NETDEV_ID}`];
   if (s.network_mode === "mounts_only") parts.push("restrict=on");
   if (s.agent_port !== null) parts.push(`hostfwd=tcp:127.0.0.1:${s.agent_port}-:${s.agent_port}`);
@@ -60,7 +60,7 @@ function slirpNetdev(s: QemuNetworkSettings): string {
 }
 
 /** The `-netdev stream,...` value for mode `policy` (QEMU >= 7.2, QEMU is the client). */
-function streamNetdev(s: QemuNetworkSettings): string {
+function streamNetdev(s: ResolvedQemuSettings): string {
   const t = s.frame_transport;
   const addr = "fd" in t ? `addr.type=fd,addr.str=${t.fd}` : `addr.type=unix,addr.path=${qemuOptEscape(t.unix_path)}`;
   return `stream,id=${NETDEV_ID},server=off,${addr}`;

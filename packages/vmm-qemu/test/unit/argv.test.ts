@@ -102,7 +102,7 @@ describe("buildNetworkArgs", () => {
     refused({ network_mode: "bridged" }, "$.network_mode", /unknown value "bridged"; accepted: none, mounts_only, full, policy/);
     refused({ agent_port: 0 }, "$.agent_port", /out of range/);
     refused({ port_forwards: [{ host: 70000, guest: 80 }] }, "$.port_forwards[0].host", /out of range; accepted: an integer 1-65535/);
-    refused({ port_forwards: [{ host: 80, guest: 1.5 }] }, "$.port_forwards[0].guest", /out of range/);
+    refused({ port_forwards: [{ host: 80, guest: 1.5 }] }, "$.port_forwards[0].guest", /1.5 is not accepted; accepted: an integer 1-65535/);
     refused(
       { port_forwards: [{ host: 8080, guest: 80 }, { host: 8080, guest: 81 }] },
       "$.port_forwards[1].host",
@@ -113,11 +113,11 @@ describe("buildNetworkArgs", () => {
     refused({ arch: "riscv64" }, "$.arch", /accepted: x86_64, aarch64/);
     refused({ arch: "aarch64", machine: "q35" }, "$.machine", /does not exist for arch "aarch64"/);
     refused({ mac: "01:00:5e:00:00:01" }, "$.mac", /multicast/);
-    refused({ mac: "52:54:00:12:34" }, "$.mac", /not a MAC address/);
+    refused({ mac: "52:54:00:12:34" }, "$.mac", /"52:54:00:12:34" is not in the accepted format/);
     refused({ mtu: 67 }, "$.mtu", /68-65535/);
     refused({ network_mode: "none", port_forwards: [{ host: 8080, guest: 80 }] }, "$.port_forwards", /attaches no NIC/);
     refused({ network_mode: "policy", smb_cmd: "x" }, "$.smb_cmd", /only on SLIRP/);
-    refused({ network_mode: "policy", frame_transport: { fd: 2 } }, "$.frame_transport.fd", /3-1023/);
+    refused({ network_mode: "policy", frame_transport: { fd: 2 } }, "$.frame_transport.fd", /2 is out of range; accepted: an integer 3-1023/);
     refused({ restrict: true }, "$.restrict", /unknown field/);
   });
 
