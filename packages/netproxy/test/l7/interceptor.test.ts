@@ -55,6 +55,14 @@ describe("TLS interception with secrets over real sockets", () => {
     g.tls!.destroy();
   });
 
+  it("offers the guest only what the upstream chose: h2+http/1.1 offered, HTTP/1-only upstream → http/1.1", async () => {
+    const g = await rig.guest(DST, "api.example.test", { alpn: ["h2", "http/1.1"] });
+    const r = await g.exchange(["GET / HTTP/1.1\r\nHost: api.example.test\r\n\r\n"], "hello from upstream");
+    expect(g.tls!.alpnProtocol).toBe("http/1.1");
+    expect(r.text).toContain("200 OK");
+    g.tls!.destroy();
+  });
+
   it("blocks an SNI/Host mismatch before the upstream sees the request", async () => {
     const n = up.received.length;
     const g = await rig.guest(DST, "api.example.test");
