@@ -15,6 +15,7 @@ import { handleArp } from "./arp.js";
 import { handleDhcp } from "./dhcp.js";
 import { Reassembler } from "./fragments.js";
 import { handleEcho } from "./icmp.js";
+import { IcmpRelay } from "./icmp-relay.js";
 import { formatIpBytes, ipEquals, ipKey, parseIpv4Bytes } from "./ip.js";
 import { handleNdp } from "./ndp.js";
 import { FrameOutput } from "./output.js";
@@ -139,6 +140,7 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
     queueBytes: tuning.udpQueueBytes,
     target: (dst) => upstreamHosts(dst)[0] ?? null,
   });
+  const relay = opts.externalEcho === false ? null : new IcmpRelay();
   const now = (): number => performance.now();
   const frag4 = new Reassembler({ maxDatagrams: tuning.maxReassemblies, maxBytes: 4 << 20, timeoutMs: tuning.fragmentTimeoutMs, now });
   const frag6 = new Reassembler({ maxDatagrams: tuning.maxReassemblies, maxBytes: 4 << 20, timeoutMs: tuning.fragmentTimeoutMs, now });
@@ -161,14 +163,14 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
       return udp.input(src, dst, u, isGateway(dst));
     }
     if (protocol === IPPROTO.ICMP && src.length === 4) {
-      const r = handleEcho(src, dst, payload, { out, gate, event: emit, isGateway });
+      const r = handleEcho(src, dst, payload, { out, gate, event: emit, isGateway, relay });
       if (r === "replied") stats.icmpEchoReplies++;
       else if (r === "malformed") drop("icmp-malformed");
       return;
     }
     if (protocol === IPPROTO.ICMPV6 && src.length === 16) {
       if (handleNdp(src, dst, hopLimit, payload, plan, out)) return;
-      const r = handleEcho(src, dst, payload, { out, gate, event: emit, isGateway });
+      const r = handleEcho(src, dst, payload, { out, gate, event: emit, isGateway, relay });
       if (r === "replied") stats.icmpEchoReplies++;
       else if (r === "malformed") drop("icmp-malformed");
       return;
@@ -269,6 +271,7 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
     closed = true;
     tcp.closeAll();
     udp.close();
+    relay?.close();
     await ports.closeAll();
     out.close();
   };

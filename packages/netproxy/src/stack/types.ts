@@ -124,6 +124,12 @@ export interface NetworkStackOptions {
   readonly leaseSecs?: number;
   /** DNS servers announced in DHCP option 6; default the gateway address. */
   readonly dhcpDnsServers?: readonly string[];
+  /**
+   * Relay allowed echo requests to non-gateway addresses through unprivileged ICMP sockets
+   * (needs the process's group in `net.ipv4.ping_group_range` and koffi). Default true; when the
+   * sockets are unavailable such requests are dropped and the flow event says why.
+   */
+  readonly externalEcho?: boolean;
   /** Verify L4 checksums of guest frames (turn off for offload-capable libkrun links). Default true. */
   readonly verifyChecksums?: boolean;
   /**
