@@ -11,8 +11,8 @@ export { parseCtrNetwork, ctrNetworkToJSON, ctrResolvConf } from "./nerdbox/ctr-
 export type { CtrNetwork, CtrNetworkJSON } from "./nerdbox/ctr-network.js";
 export { fromAnnotations, initArgs, NerdboxAnnotationError, NETWORK_ANNOTATION_PREFIX, CTR_NETWORK_ANNOTATION_PREFIX, CTR_DNS_ANNOTATION } from "./nerdbox/bundle.js";
 export type { NerdboxBundle } from "./nerdbox/bundle.js";
-export { parseGuestArg, guestView, guestArgString, staticGateway, resolvConf } from "./nerdbox/guest.js";
-export type { GuestNetwork, GuestView } from "./nerdbox/guest.js";
+export { parseGuestArg, guestView, guestSetup, guestArgString, staticGateway, resolvConf, DHCP_GATEWAY, DHCP_RESOLV_CONF } from "./nerdbox/guest.js";
+export type { GuestNetwork, GuestView, GuestSetup } from "./nerdbox/guest.js";
 export { VIRTIO_NET_FEATURES, NET_ALL_FEATURES, COMPAT_NET_FEATURES, parseFeatures, featureNames } from "./nerdbox/features.js";
 export type { VirtioNetFeatureName } from "./nerdbox/features.js";
 export { compareSuffix, keysWithPrefix } from "./nerdbox/order.js";

@@ -75,6 +75,19 @@ describe("VM network (TestParseNetwork cases not in the vectors)", () => {
 });
 
 describe("guest -network flag (vminitd)", () => {
+  it("guestSetup: default route from the first network that has one, one nameserver per network", () => {
+    const r = runNerdboxProbe({
+      kind: "nerdbox_annotations",
+      annotations: {
+        "io.containerd.nerdbox.network.0": "socket=/a,mode=unixgram,mac=fa:43:25:5d:6f:b4",
+        "io.containerd.nerdbox.network.1": "socket=/b,mode=unixgram,mac=fa:43:25:5d:6f:b5,dhcp=true",
+        "io.containerd.nerdbox.network.2": "socket=/c,mode=unixgram,mac=fa:43:25:5d:6f:b6,addr=fd00::5/64",
+      },
+    }) as unknown as Record<string, unknown>;
+    expect(r.gateway).toBe("first DHCP option-3 router");
+    expect(r.resolvConf).toBe("nameserver <router> (DHCP option 6 is ignored)\nnameserver fd00::1\n");
+  });
+
   it("ipv4 only: gateway is network+1, resolv.conf names it", () => {
     expect(guestView(parseGuestArg("mac=72:e2:03:9b:d8:0d,addr=172.17.0.2/16"))).toEqual({
       mac: "72:e2:03:9b:d8:0d", addr4: "172.17.0.2/16", addr6: null, dhcp: false, gateway: "172.17.0.1",

@@ -72,6 +72,9 @@ describe("D7 ordering", () => {
       "-network=mac=fa:43:25:5d:6f:b5,addr=10.1.0.2/24",
     ]);
     expect(r.strippedAnnotations).toEqual(["io.containerd.nerdbox.network.0", "io.containerd.nerdbox.network.1"]);
+    // "The first network specified will be used as the default gateway" (seed 004) holds under D7.
+    expect(r.gateway).toBe("192.168.127.1");
+    expect(r.resolvConf).toBe("nameserver 192.168.127.1\nnameserver 10.1.0.1\n");
   });
 
   it("sorts numerically (.2 before .10), then non-numeric suffixes by name", () => {

@@ -127,3 +127,23 @@ export function resolvConf(gateways: readonly (string | null)[]): string {
   lines.push("");
   return lines.join("\n");
 }
+
+/** What `SetupVM` derives from all of a VM's networks together. */
+export interface GuestSetup {
+  /** Gateway of the default route: the first network that yields one (null when none does). */
+  gateway: string | null;
+  /** `/etc/resolv.conf`: `nameserver <gateway>` for every network's gateway, in network order. */
+  resolvConf: string;
+}
+
+/**
+ * The default route and resolv.conf nerdbox's guest sets up for `networks` in order. A DHCP
+ * network's gateway is only known at run time; it appears as {@link DHCP_GATEWAY} and its
+ * nameserver line as in {@link DHCP_RESOLV_CONF} (the same texts as the guest-arg vectors).
+ */
+export function guestSetup(networks: readonly { dhcp: boolean; addr4: Prefix | null; addr6: Prefix | null }[]): GuestSetup {
+  const gws = networks.map((n) => (n.dhcp ? DHCP_GATEWAY : staticGateway(n)));
+  const lines = gws.filter((g): g is string => g !== null).map((g) => (g === DHCP_GATEWAY ? DHCP_RESOLV_CONF.trimEnd() : `nameserver ${g}`));
+  lines.push("");
+  return { gateway: gws.find((g) => g !== null) ?? null, resolvConf: lines.join("\n") };
+}

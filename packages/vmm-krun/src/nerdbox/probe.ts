@@ -7,7 +7,7 @@ import { GoError } from "../go/strconv.js";
 import { fromAnnotations, initArgs, NerdboxAnnotationError } from "./bundle.js";
 import { networkToJSON, type NerdboxNetworkJSON } from "./network.js";
 import { ctrNetworkToJSON, type CtrNetworkJSON } from "./ctr-network.js";
-import { parseGuestArg, guestView, type GuestView } from "./guest.js";
+import { parseGuestArg, guestView, guestSetup, type GuestView } from "./guest.js";
 import { netCall, upstreamResult, type NetCall } from "../libkrun/plan.js";
 
 /** A `nerdbox_annotations` probe: the OCI annotations of a bundle. */
@@ -37,6 +37,10 @@ export interface NerdboxAnnotationsResult {
   initArgs: string[];
   strippedAnnotations: string[];
   keptAnnotations: string[];
+  /** The guest's default gateway (first network yielding one, D7 order), null when none. */
+  gateway: string | null;
+  /** The guest's `/etc/resolv.conf` (`nameserver <gateway>` per network, in order). */
+  resolvConf: string;
   /** Always true here: D7 orders networks by key suffix. */
   orderDeterministic: true;
   /** Set when vminitd would reject one of the `-network` flags (first one, in order). */
@@ -73,12 +77,15 @@ export function runNerdboxProbe(probe: NerdboxProbe): NerdboxProbeResult {
   }
   const calls = bundle.networks.map(netCall);
   const args = initArgs(bundle.networks);
+  const setup = guestSetup(bundle.networks);
   const out: NerdboxAnnotationsResult = {
     networks: bundle.networks.map(networkToJSON),
     libkrun: calls,
     initArgs: args,
     strippedAnnotations: bundle.stripped,
     keptAnnotations: bundle.kept,
+    gateway: setup.gateway,
+    resolvConf: setup.resolvConf,
     orderDeterministic: true,
     libkrunResult: 0,
   };
