@@ -11,12 +11,16 @@ import (
 	"strings"
 )
 
+// UnmarshalNetworkConfig decodes a NetworkConfig strictly (see UnmarshalJSON) and checks its constraints (Validate).
 func UnmarshalNetworkConfig(data []byte) (NetworkConfig, error) {
 	var r NetworkConfig
-	err := json.Unmarshal(data, &r)
-	return r, err
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, err
+	}
+	return r, r.Validate("$")
 }
 
+// Marshal encodes the NetworkConfig in its wire form.
 func (r *NetworkConfig) Marshal() ([]byte, error) {
 	return json.Marshal(r)
 }

@@ -1256,6 +1256,20 @@ impl Validate for ViolationAction {
     }
 }
 
+/// Decode a NetworkConfig from JSON text strictly and check its constraints.
+pub fn from_str(json: &str) -> Result<NetworkConfig, String> {
+    let v: NetworkConfig = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    v.validate("$")?;
+    Ok(v)
+}
+
+/// Decode a NetworkConfig from a parsed JSON value strictly and check its constraints.
+pub fn from_value(json: serde_json::Value) -> Result<NetworkConfig, String> {
+    let v: NetworkConfig = serde_json::from_value(json).map_err(|e| e.to_string())?;
+    v.validate("$")?;
+    Ok(v)
+}
+
 /// Deserialize a present optional field: `null` is rejected instead of read as absent.
 fn deserialize_some<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)

@@ -24,11 +24,8 @@ type casesFile struct {
 }
 
 func decode(raw []byte) (*gen.NetworkConfig, error) {
-	var cfg gen.NetworkConfig
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		return nil, err
-	}
-	if err := cfg.Validate("$"); err != nil {
+	cfg, err := gen.UnmarshalNetworkConfig(raw)
+	if err != nil {
 		return nil, err
 	}
 	return &cfg, nil

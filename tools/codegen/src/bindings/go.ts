@@ -205,11 +205,26 @@ export function fixGo(text: string, model: SchemaModel): string {
     );
   }
 
-  const head = items.filter((it) => it.head.startsWith("package ") || /^func (Unmarshal\w+|\(r \*\w+\) Marshal)\(/.test(it.head));
+  const root = objName.get(model.root)!;
   const out: string[] = [];
   out.push(items.find((it) => it.head.startsWith("package "))!.head, "");
   out.push("import (", '\t"bytes"', '\t"encoding/json"', '\t"fmt"', '\t"math"', '\t"regexp"', '\t"sort"', '\t"strings"', ")", "");
-  for (const it of head) if (!it.head.startsWith("package ")) out.push(...it.lead, it.head, ...it.body, it.close ?? "", "");
+  out.push(
+    `// Unmarshal${root} decodes a ${root} strictly (see UnmarshalJSON) and checks its constraints (Validate).`,
+    `func Unmarshal${root}(data []byte) (${root}, error) {`,
+    `\tvar r ${root}`,
+    "\tif err := json.Unmarshal(data, &r); err != nil {",
+    "\t\treturn r, err",
+    "\t}",
+    '\treturn r, r.Validate("$")',
+    "}",
+    "",
+    `// Marshal encodes the ${root} in its wire form.`,
+    `func (r *${root}) Marshal() ([]byte, error) {`,
+    "\treturn json.Marshal(r)",
+    "}",
+    "",
+  );
   out.push(...body, ...enumOut, ...unions);
   out.push(...regexps.map((src, i) => `var ${pfx}Re${i} = regexp.MustCompile(${q(src)})`), "");
   out.push(helpers(pfx));

@@ -203,6 +203,23 @@ export function fixRust(text: string, model: SchemaModel): string {
   }
 
   for (const u of model.unions.values()) out.push(...emitUnion(u, tyName, checks));
+  const root = objName.get(model.root)!;
+  out.push(
+    `/// Decode a ${root} from JSON text strictly and check its constraints.`,
+    `pub fn from_str(json: &str) -> Result<${root}, String> {`,
+    `    let v: ${root} = serde_json::from_str(json).map_err(|e| e.to_string())?;`,
+    '    v.validate("$")?;',
+    "    Ok(v)",
+    "}",
+    "",
+    `/// Decode a ${root} from a parsed JSON value strictly and check its constraints.`,
+    `pub fn from_value(json: serde_json::Value) -> Result<${root}, String> {`,
+    `    let v: ${root} = serde_json::from_value(json).map_err(|e| e.to_string())?;`,
+    '    v.validate("$")?;',
+    "    Ok(v)",
+    "}",
+    "",
+  );
   out.push(HELPERS);
   return out.join("\n");
 }
