@@ -1,5 +1,6 @@
 /** The registry of `sandbox` sub-commands, in the order `--help` lists them. */
 import type { Command } from "../command.js";
+import { demoCommand } from "./demo.js";
 import { explainCommand } from "./explain.js";
 import { krunAnnotationsCommand, krunParseCommand } from "./krun.js";
 import { lintCommand } from "./lint.js";
@@ -10,4 +11,4 @@ import { schemaCommand } from "./schema.js";
 import { validateCommand } from "./validate.js";
 
 /** Every sub-command. */
-export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, lintCommand, schemaCommand, qemuArgsCommand, krunAnnotationsCommand, krunParseCommand, netproxyCommand];
+export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, lintCommand, schemaCommand, qemuArgsCommand, krunAnnotationsCommand, krunParseCommand, netproxyCommand, demoCommand];

@@ -1,0 +1,9 @@
+/** How to start this CLI again as a child process (TypeScript sources in-repo, JS when built). */
+import { fileURLToPath } from "node:url";
+
+/** node arguments that run the `sandbox` command. */
+export function cliCommand(): string[] {
+  const self = import.meta.url;
+  if (self.endsWith(".ts")) return ["--conditions=@sandbox/source", "--import", "tsx", fileURLToPath(new URL("./bin.ts", self))];
+  return [fileURLToPath(new URL("./bin.js", self))];
+}
