@@ -26,15 +26,17 @@ export function qemuOptEscape(value: string): string {
   return value.replaceAll(",", ",,");
 }
 
-/** True when a policy is the `none` preset (any accepted spelling) — then no NIC is attached. */
+/**
+ * True when the sandbox's network config is the `none` preset — then no NIC is attached (D2).
+ * Accepts the preset name, a config with `preset: "none"`, or a canonical config with
+ * `enabled: false` (what @sandbox/core makes of the `none` preset).
+ */
 export function isNonePolicy(policy: unknown): boolean {
-  const name =
-    typeof policy === "string"
-      ? policy
-      : typeof policy === "object" && policy !== null && "preset" in policy
-        ? (policy as { preset: unknown }).preset
-        : undefined;
-  return typeof name === "string" && name.trim().toLowerCase() === "none";
+  if (typeof policy === "string") return policy.trim().toLowerCase() === "none";
+  if (typeof policy !== "object" || policy === null) return false;
+  const o = policy as { preset?: unknown; enabled?: unknown };
+  if (o.enabled === false) return true;
+  return typeof o.preset === "string" && o.preset.trim().toLowerCase() === "none";
 }
 
 /** The `-device`/`-global` arguments of the virtio-net device for the resolved machine. */

@@ -95,6 +95,7 @@ describe("buildNetworkArgs", () => {
   it("the none preset attaches no NIC", () => {
     expect(buildNetworkArgs({ network_mode: "policy" }, { policy: "none" })).toEqual(["-nic", "none"]);
     expect(buildNetworkArgs({ network_mode: "policy" }, { policy: { preset: "None" } })).toEqual(["-nic", "none"]);
+    expect(buildNetworkArgs({ network_mode: "policy" }, { policy: { enabled: false, policy: {} } })).toEqual(["-nic", "none"]);
     expect(buildNetworkArgs({ network_mode: "policy" }, { policy: { preset: "public-only" } })[0]).toBe("-netdev");
   });
 
