@@ -37,6 +37,17 @@ function hash6(b: Uint8Array): number {
   return h | 0;
 }
 
+/** 16-bit bucket of an IPv4 address for the presence filter. */
+function slot4(v4: number): number {
+  return Math.imul(v4 | 0, 0x9e3779b1) >>> 16;
+}
+
+/** 16-bit bucket of an IPv6 address for the presence filter (cheap: low and middle words). */
+function slot6(b: Uint8Array): number {
+  const x = ((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) ^ ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!);
+  return Math.imul(x ^ b[0]! ^ (b[1]! << 8), 0x9e3779b1) >>> 16;
+}
+
 function eq16(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -88,6 +99,9 @@ export class ResolvedNameCache {
   private readonly byKey = new Map<string, CacheEntry>();
   private readonly rev4 = new Map<number, CacheEntry[]>();
   private readonly rev6 = new Map<number, CacheEntry[]>();
+  /** Presence filters: how many (entry, address) bindings fall in each 16-bit bucket. */
+  private readonly filter4 = new Uint16Array(65536);
+  private readonly filter6 = new Uint16Array(65536);
   private lastSweep = -Infinity;
   /** The clock, in milliseconds. */
   readonly now: () => number;
@@ -121,8 +135,14 @@ export class ResolvedNameCache {
       }
     }
     this.byKey.set(key, entry);
-    for (const v of entry.v4) push(this.rev4, v, entry);
-    for (const b of entry.v6) push(this.rev6, hash6(b), entry);
+    for (const v of entry.v4) {
+      push(this.rev4, v, entry);
+      this.filter4[slot4(v)]!++;
+    }
+    for (const b of entry.v6) {
+      push(this.rev6, hash6(b), entry);
+      this.filter6[slot6(b)]!++;
+    }
     this.maybeSweep(t);
   }
 
@@ -171,6 +191,7 @@ export class ResolvedNameCache {
    * the caller checks expiry. Allocation-free.
    */
   entriesV4(v4: number): readonly CacheEntry[] | undefined {
+    if (this.filter4[slot4(v4)] === 0) return undefined;
     return this.rev4.get(v4);
   }
 
@@ -179,6 +200,7 @@ export class ResolvedNameCache {
    * must confirm with {@link entryHasV6}. Allocation-free.
    */
   entriesV6(v6: Uint8Array): readonly CacheEntry[] | undefined {
+    if (this.filter6[slot6(v6)] === 0) return undefined;
     return this.rev6.get(hash6(v6));
   }
 
@@ -204,8 +226,14 @@ export class ResolvedNameCache {
     const old = this.byKey.get(key);
     if (old === undefined) return;
     this.byKey.delete(key);
-    for (const v of old.v4) pull(this.rev4, v, old);
-    for (const b of old.v6) pull(this.rev6, hash6(b), old);
+    for (const v of old.v4) {
+      pull(this.rev4, v, old);
+      this.filter4[slot4(v)]!--;
+    }
+    for (const b of old.v6) {
+      pull(this.rev6, hash6(b), old);
+      this.filter6[slot6(b)]!--;
+    }
   }
 
   private maybeSweep(t: number): void {
