@@ -298,7 +298,7 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
         tcpActive: tcp.active,
         tcpOpened: tcp.opened,
         tcpDenied: tcp.denied,
-        tcpRetransmits: tcp.retransmits,
+        tcpRetransmits: tcp.retransmitCount,
         udpSessions: udp.sessionCount,
         udpDenied: udp.denied,
         dnsQueries: udp.dnsQueries,

@@ -94,6 +94,19 @@ describe("UDP", () => {
     expect(echoDns.queries.length).toBe(before + 1);
   });
 
+  it("answers DNS over IPv6 from the address the guest used", async () => {
+    h = await harness({ policy: testPolicy({ egress: () => "deny" }) });
+    const got: Rx[] = [];
+    h.onRx = (rx) => got.push(rx);
+    const v6 = h.stack.addresses.v6!;
+    const q = Buffer.from([0, 9, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    h.link.inject(ipFrame(h.stack.addresses, v6.guest, v6.gateway, IPPROTO.UDP, udpL4(v6.guest, v6.gateway, 5000, 53, q)));
+    await waitFor(() => got.length === 1);
+    const a = udpPayloads(got)[0]!;
+    expect(a.src).toBe("fd42:6d73:62::1");
+    expect(a.dp).toBe(5000);
+  });
+
   it("drops QUIC-blocked ports and DoQ/mDNS/LLMNR before policy", async () => {
     const policy = testPolicy({ egress: () => "allow" });
     h = await harness({ policy, blockUdpPorts: [443] });

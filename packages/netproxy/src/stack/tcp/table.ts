@@ -82,6 +82,13 @@ export class TcpTable {
     };
   }
 
+  /** Retransmitted segments so far (finished and live flows). */
+  get retransmitCount(): number {
+    let n = this.retransmits;
+    for (const c of this.conns.values()) n += c.retransmits;
+    return n;
+  }
+
   /** Live connections (including those lingering after close). */
   get active(): number {
     return this.conns.size;
