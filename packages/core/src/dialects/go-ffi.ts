@@ -12,7 +12,7 @@ import { parseNameserver } from "../config/nameserver.js";
 import type { CanonicalNetworkConfig } from "../config/normalize.js";
 import type { Destination, PortRange, Protocol, Rule } from "../gen/index.js";
 import { compact, finish, groupFromSpelling, isRecord } from "./common.js";
-import { DialectError } from "./errors.js";
+import { atPath, DialectError } from "./errors.js";
 
 function fail(message: string): never {
   throw new DialectError("go", message);
@@ -197,9 +197,9 @@ export function goFfiToConfig(ffi: unknown): Record<string, unknown> {
   const hasDeny = (Array.isArray(ffi.deny_domains) && ffi.deny_domains.length > 0) || (Array.isArray(ffi.deny_domain_suffixes) && ffi.deny_domain_suffixes.length > 0);
   if (ffi.policy !== undefined) out.preset = ffi.policy;
   if (isRecord(cp)) {
-    const de = cp.default_egress === undefined ? undefined : parseGoAction(cp.default_egress);
-    const di = cp.default_ingress === undefined ? undefined : parseGoAction(cp.default_ingress);
-    const rules = Array.isArray(cp.rules) ? cp.rules.map(parseGoRule) : [];
+    const de = cp.default_egress === undefined ? undefined : atPath("$.custom_policy.default_egress", () => parseGoAction(cp.default_egress));
+    const di = cp.default_ingress === undefined ? undefined : atPath("$.custom_policy.default_ingress", () => parseGoAction(cp.default_ingress));
+    const rules = Array.isArray(cp.rules) ? cp.rules.map((r, i) => atPath(`$.custom_policy.rules[${i}]`, () => parseGoRule(r))) : [];
     out.policy = compact({
       default_egress: de ?? (ffi.policy === undefined ? "deny" : undefined),
       default_ingress: di ?? (ffi.policy === undefined ? "allow" : undefined),
@@ -213,10 +213,10 @@ export function goFfiToConfig(ffi: unknown): Record<string, unknown> {
   const dns = isRecord(ffi.dns) ? ffi.dns : undefined;
   if (dns !== undefined) {
     if (Array.isArray(dns.nameservers)) {
-      for (const n of dns.nameservers) {
+      dns.nameservers.forEach((n, i) => {
         const r = parseNameserver(String(n));
-        if ("error" in r) fail(`invalid nameserver: ${r.error}`);
-      }
+        if ("error" in r) atPath(`$.dns.nameservers[${i}]`, () => fail(`invalid nameserver: ${r.error}`));
+      });
     }
     out.dns = compact({ rebind_protection: dns.rebind_protection, nameservers: dns.nameservers, query_timeout_ms: dns.query_timeout_ms });
   }
@@ -236,15 +236,15 @@ export function goFfiToConfig(ffi: unknown): Record<string, unknown> {
       intercept_ca: ca,
     });
   }
-  const ports = [...portMap(ffi.ports, "tcp"), ...portMap(ffi.ports_udp, "udp"), ...(Array.isArray(ffi.port_bindings) ? ffi.port_bindings.map(portBinding) : [])];
+  const ports = [...portMap(ffi.ports, "tcp"), ...portMap(ffi.ports_udp, "udp"), ...(Array.isArray(ffi.port_bindings) ? ffi.port_bindings.map((b, i) => atPath(`$.port_bindings[${i}]`, () => portBinding(b))) : [])];
   if (ports.length > 0) out.ports = ports;
-  const v4 = pool(ffi.ipv4_pool, "ipv4_pool");
-  const v6 = pool(ffi.ipv6_pool, "ipv6_pool");
+  const v4 = atPath("$.ipv4_pool", () => pool(ffi.ipv4_pool, "ipv4_pool"));
+  const v6 = atPath("$.ipv6_pool", () => pool(ffi.ipv6_pool, "ipv6_pool"));
   if (v4 !== undefined) out.ipv4_pool = v4;
   if (v6 !== undefined) out.ipv6_pool = v6;
   if (ffi.max_connections !== undefined) out.max_connections = ffi.max_connections;
-  const secrets = Array.isArray(ffi.secrets) ? ffi.secrets.map(secret) : [];
-  const onViolation = ffi.on_secret_violation === undefined || ffi.on_secret_violation === "" ? undefined : parseGoViolation(ffi.on_secret_violation);
+  const secrets = Array.isArray(ffi.secrets) ? ffi.secrets.map((x, i) => atPath(`$.secrets[${i}]`, () => secret(x))) : [];
+  const onViolation = ffi.on_secret_violation === undefined || ffi.on_secret_violation === "" ? undefined : atPath("$.on_secret_violation", () => parseGoViolation(ffi.on_secret_violation));
   if (secrets.length > 0 || onViolation !== undefined) out.secrets = compact({ secrets, on_violation: onViolation });
   if (ffi.trust_host_cas !== undefined) out.trust_host_cas = ffi.trust_host_cas;
   return out;

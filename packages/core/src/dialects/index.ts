@@ -3,7 +3,7 @@
  * that SDK's error texts (semantics §3.2–§3.6; D5: upstream SDK bugs are not reproduced).
  * Exported as namespaces because the SDKs share class names (`NetworkPolicy`, `Rule`, ...).
  */
-export { DialectError, type DialectName } from "./errors.js";
+export { DialectError, atPath, type DialectName } from "./errors.js";
 export * as goDialect from "./go-dialect.js";
 export * as pythonDialect from "./python-dialect.js";
 export * as rustDialect from "./rust-dialect.js";

@@ -13,7 +13,7 @@ import { parseDomainName } from "../policy/domain-name.js";
 import type { CanonicalNetworkConfig } from "../config/normalize.js";
 import type { Destination, PortRange, Protocol, Rule } from "../gen/index.js";
 import { compact, finish, groupFromSpelling, isRecord } from "./common.js";
-import { DialectError } from "./errors.js";
+import { atPath, DialectError } from "./errors.js";
 import { u16Error } from "./go-ffi.js";
 
 function fail(message: string): never {
@@ -206,7 +206,7 @@ export function pyDictToConfig(d: unknown): Record<string, unknown> {
     out.policy = compact({
       default_egress: cp.default_egress === undefined && preset ? undefined : defaultAction(cp.default_egress, "default_egress", "deny"),
       default_ingress: cp.default_ingress === undefined && preset ? undefined : defaultAction(cp.default_ingress, "default_ingress", "allow"),
-      rules: Array.isArray(cp.rules) ? cp.rules.map(parsePyRule) : [],
+      rules: Array.isArray(cp.rules) ? cp.rules.map((r, i) => atPath(`$.custom_policy.rules[${i}]`, () => parsePyRule(r))) : [],
     });
   } else if (out.preset === undefined && hasDeny) {
     out.policy = { default_egress: "allow", default_ingress: "allow", rules: [] };
@@ -227,11 +227,11 @@ export function pyDictToConfig(d: unknown): Record<string, unknown> {
       intercept_ca: ca,
     });
   }
-  const p = ports(d.ports);
+  const p = atPath("$.ports", () => ports(d.ports));
   if (p.length > 0) out.ports = p;
   for (const k of ["ipv4_pool", "ipv6_pool", "max_connections", "trust_host_cas"] as const) if (d[k] !== undefined && d[k] !== null) out[k] = d[k];
-  const secrets = Array.isArray(d.secrets) ? d.secrets.map(secret) : [];
-  const ov = d.on_secret_violation === undefined || d.on_secret_violation === null ? undefined : parsePyViolation(d.on_secret_violation);
+  const secrets = Array.isArray(d.secrets) ? d.secrets.map((x, i) => atPath(`$.secrets[${i}]`, () => secret(x))) : [];
+  const ov = d.on_secret_violation === undefined || d.on_secret_violation === null ? undefined : atPath("$.on_secret_violation", () => parsePyViolation(d.on_secret_violation));
   if (secrets.length > 0 || ov !== undefined) out.secrets = compact({ secrets, on_violation: ov });
   return out;
 }

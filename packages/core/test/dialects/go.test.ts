@@ -52,6 +52,17 @@ describe("Go dialect", () => {
     expect(goError(() => parseGoProtocols("sctp", undefined))).toBe("unknown protocol: sctp");
   });
 
+  it("errors keep the SDK text and say where in the input they are", () => {
+    try {
+      fromGoFfi({ custom_policy: { rules: [{ action: "allow" }, { action: "allow", port: "x" }] } });
+      throw new Error("expected an error");
+    } catch (e) {
+      expect(e).toBeInstanceOf(DialectError);
+      expect((e as DialectError).message).toBe('invalid port "x": invalid digit found in string');
+      expect((e as DialectError).path).toBe("$.custom_policy.rules[1]");
+    }
+  });
+
   it("rules: action required, direction aliases", () => {
     expect(goError(() => parseGoRule({ action: "" }))).toBe("unknown action: ");
     expect(goError(() => parseGoRule({ action: "allow", direction: "sideways" }))).toBe("unknown direction: sideways");
