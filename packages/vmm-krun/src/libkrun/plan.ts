@@ -42,11 +42,17 @@ export interface NetCall {
 
 /** What a call is built from: the parsed network fields that matter to libkrun. */
 export interface NetCallSource {
+  /** Provider socket path (`c_path`). */
   socket: string;
+  /** Selects the function. */
   mode: NerdboxMode;
+  /** MAC octets. */
   mac: Uint8Array;
+  /** virtio-net feature bits. */
   features: number;
+  /** Sets NET_FLAG_VFKIT. */
   vfkit: boolean;
+  /** Sets bit 1 (nerdbox's vnet header flag). */
   vnetHdr: boolean;
 }
 

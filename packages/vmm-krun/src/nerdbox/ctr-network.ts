@@ -29,11 +29,17 @@ export interface CtrNetwork {
 
 /** The JSON view of a {@link CtrNetwork}: nwcfg's JSON with empty fields omitted. */
 export interface CtrNetworkJSON {
+  /** MAC of the VM NIC. */
   vmMAC: string;
+  /** Container interface MAC, when set. */
   mac?: string;
+  /** Container addresses, when any. */
   addrs?: string[];
+  /** Container interface name, when set. */
   ifName?: string;
+  /** IPv4 default gateway, when set. */
   defaultGw4?: string;
+  /** IPv6 default gateway, when set. */
   defaultGw6?: string;
 }
 

@@ -98,12 +98,19 @@ export function staticGateway(n: { addr4: Prefix | null; addr6: Prefix | null })
 
 /** What the guest ends up with for one network: the vector shape of `nerdbox_guest_arg`. */
 export interface GuestView {
+  /** NIC MAC, normalised. */
   mac: string;
+  /** IPv4 prefix or null. */
   addr4: string | null;
+  /** IPv6 prefix or null. */
   addr6: string | null;
+  /** DHCPv4 on this NIC. */
   dhcp: boolean;
+  /** Gateway the guest assumes (static), {@link DHCP_GATEWAY} for DHCP, null for L2-only. */
   gateway: string | null;
+  /** resolv.conf contribution of this NIC. */
   resolvConf: string;
+  /** vminitd's `Networks.String()` of the parsed value. */
   roundTrip: string;
 }
 

@@ -37,14 +37,23 @@ export interface NerdboxNetwork {
 
 /** The JSON view of a {@link NerdboxNetwork}, as the conformance vectors spell it. */
 export interface NerdboxNetworkJSON {
+  /** Provider socket path. */
   socket: string;
+  /** Socket type. */
   mode: NerdboxMode;
+  /** MAC, lower case with colons (all octets, 6, 8 or 20). */
   mac: string;
+  /** DHCPv4 in the guest. */
   dhcp: boolean;
+  /** IPv4 prefix as Go prints it, or null. */
   addr4: string | null;
+  /** IPv6 prefix as Go prints it, or null. */
   addr6: string | null;
+  /** virtio-net feature bits. */
   features: number;
+  /** VFKT flag. */
   vfkit: boolean;
+  /** nerdbox's vnet_hdr flag. */
   vnetHdr: boolean;
 }
 

@@ -12,13 +12,17 @@ import { netCall, upstreamResult, type NetCall } from "../libkrun/plan.js";
 
 /** A `nerdbox_annotations` probe: the OCI annotations of a bundle. */
 export interface NerdboxAnnotationsProbe {
+  /** Probe kind. */
   kind: "nerdbox_annotations";
+  /** OCI annotations of the bundle (null = none). */
   annotations: Record<string, string> | null;
 }
 
 /** A `nerdbox_guest_arg` probe: one vminitd `-network` value. */
 export interface NerdboxGuestArgProbe {
+  /** Probe kind. */
   kind: "nerdbox_guest_arg";
+  /** The `-network=` value. */
   guest_arg: string;
 }
 
@@ -27,15 +31,21 @@ export type NerdboxProbe = NerdboxAnnotationsProbe | NerdboxGuestArgProbe;
 
 /** Result of a failed probe: the full error text. */
 export interface NerdboxErrorResult {
+  /** Full error text, byte for byte as nerdbox / vminitd print it. */
   error: string;
 }
 
 /** Result of a successful `nerdbox_annotations` probe. */
 export interface NerdboxAnnotationsResult {
+  /** VM networks in D7 order. */
   networks: NerdboxNetworkJSON[];
+  /** The libkrun call per network, same order (= eth0, eth1, …). */
   libkrun: NetCall[];
+  /** vminitd `-network=` flags, same order. */
   initArgs: string[];
+  /** Annotation keys removed from the spec sent to the guest. */
   strippedAnnotations: string[];
+  /** Annotation keys passed through, byte order. */
   keptAnnotations: string[];
   /** The guest's default gateway (first network yielding one, D7 order), null when none. */
   gateway: string | null;
