@@ -69,7 +69,7 @@ export interface DnsForwarderOptions {
   readonly rebindProtection?: boolean;
   /** Per-upstream deadline (default 5000 ms). */
   readonly queryTimeoutMs?: number;
-  /** Names answered with the gateway addresses (default `host.microsandbox.internal`). */
+  /** Extra names answered with the gateway addresses (`host.microsandbox.internal` always is, D6). */
   readonly hostAliases?: readonly string[];
   /** Upstream transport (default: node sockets). */
   readonly transport?: DnsUpstreamTransport;
@@ -124,7 +124,8 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
   const transport = opts.transport ?? new NodeDnsTransport();
   const timeout = opts.queryTimeoutMs ?? 5000;
   const rebind = opts.rebindProtection ?? true;
-  const aliases = new Set((opts.hostAliases ?? [HOST_ALIAS]).map(canonicalAlias));
+  // D6: host.microsandbox.internal always, plus the configured aliases.
+  const aliases = new Set([HOST_ALIAS, ...(opts.hostAliases ?? [])].map(canonicalAlias));
   const gw4 = opts.gateway.ipv4 !== undefined ? parseIp(opts.gateway.ipv4) : undefined;
   const gw6 = opts.gateway.ipv6 !== undefined ? parseIp(opts.gateway.ipv6) : undefined;
   const emit = opts.events ?? (() => {});

@@ -130,6 +130,10 @@ describe("DNS forwarder over real UDP/TCP upstreams on 127.0.0.1", () => {
     const r = decode(await h.handle(q("Host.Microsandbox.Internal.", "A"), ctx));
     expect(r.flags! & 0x0400).toBeTruthy();
     expect(r.answers![0]).toMatchObject({ type: "A", data: "172.16.0.1", ttl: 60 });
+    const withAlias = createDnsHandler({ policy: compilePolicy(PUBLIC_ONLY, { gateway: GW, cache: new ResolvedNameCache() }), cache: new ResolvedNameCache(), gateway: GW, upstreams: [{ ip: "127.0.0.1", port: up.port }], hostAliases: ["gw.sandbox.test"] });
+    expect(decode(await withAlias.handle(q("GW.sandbox.test", "A"), ctx)).answers![0]).toMatchObject({ data: "172.16.0.1", ttl: 60 });
+    expect(decode(await withAlias.handle(q("host.microsandbox.internal", "A"), ctx)).answers![0]).toMatchObject({ data: "172.16.0.1" });
+    withAlias.close();
     const r6 = decode(await h.handle(q("host.microsandbox.internal", "AAAA"), ctx));
     expect(r6.answers![0]).toMatchObject({ type: "AAAA", data: "fd42:6d73:62::1" });
     h.close();
