@@ -2,7 +2,9 @@
  * Exports the wire-config cases the Python, Go and Rust harnesses round-trip: every NetworkConfig
  * that appears in the vectors (`config` objects, `policy_json` probes and their expected JSON,
  * preset expectations, `validate` probes, SDK translation results), the hand-written fixtures in
- * conformance/fixtures/wire/{valid,invalid}/ (vectors: conformance/vectors/*.json, or $SANDBOX_VECTORS_DIR), and for each valid one that @sandbox/core accepts its
+ * conformance/fixtures/wire/{valid,invalid}/ (vectors: conformance/vectors/*.json, or $SANDBOX_VECTORS_DIR),
+ * seeded random configs and single-mutation invalid variants (random-wire.ts), and for each valid
+ * one that @sandbox/core accepts its
  * canonical form (`canonicalizeNetworkConfig`: every default written out). The JSON Schema (ajv,
  * 2020-12) is the referee: a valid case must satisfy it, an invalid one must not, otherwise the
  * export fails.
@@ -14,8 +16,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { canonicalizeNetworkConfig } from "@sandbox/core";
+import { randomWire } from "./random-wire.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** Seed and size of the random part (override with POLYGLOT_SEED / POLYGLOT_RANDOM to explore). */
+const SEED = Number(process.env.POLYGLOT_SEED ?? 20261123);
+const RANDOM_COUNT = Number(process.env.POLYGLOT_RANDOM ?? 150);
 const repo = join(here, "..", "..");
 const VECTORS = process.env.SANDBOX_VECTORS_DIR ?? join(repo, "conformance", "vectors");
 
@@ -108,6 +114,9 @@ export function exportCases(): CasesFile {
   delete props.$schema; // editor metadata, not wire format (the bindings omit it too)
   const validate = new Ajv2020({ strict: false, allErrors: false }).compile({ ...schema, properties: props });
   valid.push(...maybe.filter((c) => validate(c.input)));
+  const random = randomWire({ ...schema, properties: props } as Parameters<typeof randomWire>[0], SEED, RANDOM_COUNT);
+  valid.push(...random.valid);
+  invalid.push(...random.mutated.filter((c) => !validate(c.input)));
   const problems: string[] = [];
   for (const c of valid) if (!validate(c.input)) problems.push(`${c.id}: filed valid but the schema rejects it: ${JSON.stringify(validate.errors?.[0])}`);
   for (const c of invalid) if (validate(c.input)) problems.push(`${c.id}: filed invalid but the schema accepts it`);
@@ -136,8 +145,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const n = (pred: (c: WireCase) => boolean) => cases.valid.filter(pred).length;
   const canon = n((c) => c.id.endsWith("#canonical"));
   const fixtures = n((c) => c.id.startsWith("fixtures/") && !c.id.endsWith("#canonical"));
+  const rand = n((c) => c.id.startsWith("random/") && !c.id.endsWith("#canonical"));
   console.log(
-    `export-wire: ${cases.valid.length} valid (${cases.valid.length - canon - fixtures} from vectors, ${fixtures} fixtures, ${canon} canonical forms from @sandbox/core) and ${cases.invalid.length} invalid wire configs -> ${out}`,
+    `export-wire: ${cases.valid.length} valid (${cases.valid.length - canon - fixtures - rand} from vectors, ${fixtures} fixtures, ${rand} random with seed ${SEED}, ${canon} canonical forms from @sandbox/core) and ${cases.invalid.length} invalid (${cases.invalid.filter((c) => c.id.startsWith("random/")).length} random mutations) wire configs -> ${out}`,
   );
-  for (const c of cases.valid.filter((x) => x.note)) console.log(`export-wire: note ${c.id}: ${c.note}`);
+  for (const c of cases.valid.filter((x) => x.note && !x.id.startsWith("random/"))) console.log(`export-wire: note ${c.id}: ${c.note}`);
 }
