@@ -8,7 +8,7 @@
  * errors). D5: `secretEnvSimple` uses the `$MSB_<env>` placeholder instead of leaking the value.
  */
 import { canonicalPolicy } from "../config/normalize.js";
-import type { Destination as WireDestination, NetworkPolicy as WirePolicy, Rule as WireRule } from "../gen/index.js";
+import type { Destination as WireDestination, HostPatternInput, NetworkPolicy as WirePolicy, Rule as WireRule, ViolationActionInput } from "../gen/index.js";
 import { compact, groupFromSpelling, isRecord } from "./common.js";
 import { DialectError } from "./errors.js";
 import { NetworkBuilder, type PolicyArg } from "./rust.js";
@@ -123,6 +123,22 @@ export const TsNetworkPolicy = {
   builder: (): NetworkPolicyBuilder<TsPolicy> => new NetworkPolicyBuilder<TsPolicy>(wirePolicyToTs),
 };
 
+/** The TS SDK `ViolationActionBuilder`: one blocking action, or passthrough to listed hosts. */
+export class ViolationActionBuilder {
+  private action: "block" | "block-and-log" | "block-and-terminate" | undefined;
+  private readonly hosts: HostPatternInput[] = [];
+  /** Drop silently. */ block(): this { this.action = "block"; return this; }
+  /** Drop and log (the default). */ blockAndLog(): this { this.action = "block-and-log"; return this; }
+  /** Drop, log and stop the sandbox. */ blockAndTerminate(): this { this.action = "block-and-terminate"; return this; }
+  /** Forward the placeholder unchanged to this exact host. */ passthroughHost(h: string): this { this.hosts.push({ exact: h }); return this; }
+  /** Forward the placeholder unchanged to hosts matching `*.suffix`. */ passthroughHostPattern(p: string): this { this.hosts.push({ wildcard: p }); return this; }
+  /** Forward the placeholder unchanged to every host. */ passthroughAllHosts(b: boolean): this { if (b) this.hosts.push("any"); return this; }
+  /** The wire violation action (passthrough wins when hosts were listed). */
+  build(): ViolationActionInput {
+    return this.hosts.length > 0 ? { passthrough: [...this.hosts] } : (this.action ?? "block-and-log");
+  }
+}
+
 /** The TS SDK `NetworkBuilder`: Rust semantics, plain-object policies, `[InvalidConfig]` errors. */
 export class TsNetworkBuilder extends NetworkBuilder {
   /** Accepts a TS plain policy object, a wire policy or a builder. */
@@ -136,6 +152,13 @@ export class TsNetworkBuilder extends NetworkBuilder {
       }
     }
     return super.policy(p as PolicyArg);
+  }
+  /** A violation action string/object, or a closure over a {@link ViolationActionBuilder}. */
+  override onSecretViolation(a: ViolationActionInput | ((v: ViolationActionBuilder) => unknown)): this {
+    if (typeof a !== "function") return super.onSecretViolation(a);
+    const b = new ViolationActionBuilder();
+    a(b);
+    return super.onSecretViolation(b.build());
   }
   /** `secretEnvSimple(env, value, host)`: exact host, placeholder `$MSB_<env>` (D5). */
   secretEnvSimple(env: string, value: string, host: string): this {

@@ -91,6 +91,9 @@ describe("TypeScript SDK shapes", () => {
     expect(c.policy.default_egress).toBe("allow");
     expect(c.secrets.secrets[0]?.placeholder).toBe("$MSB_K");
     expect(() => new TsNetworkBuilder().maxConnections(9999).build()).toThrow("[InvalidConfig] network builder: max_connections 9999 exceeds hard limit 4096");
+    const v = new TsNetworkBuilder().onSecretViolation((b) => b.passthroughHost("api.a.com").passthroughAllHosts(true)).build();
+    expect(v.secrets.on_violation).toEqual({ passthrough: [{ exact: "api.a.com" }, "any"] });
+    expect(new TsNetworkBuilder().onSecretViolation((b) => b.blockAndTerminate()).build().secrets.on_violation).toBe("block-and-terminate");
   });
 });
 
