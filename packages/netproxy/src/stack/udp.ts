@@ -9,7 +9,7 @@ import * as dgram from "node:dgram";
 import type { DnsHandler } from "../dns/handler.js";
 import { IPPROTO } from "../frame/ipv4.js";
 import { writeUdpHeader, type UdpDatagram } from "../frame/udp.js";
-import { parseIpBytes, formatIpBytes, ipKey, toIpAddr } from "./ip.js";
+import { formatIpBytes, ipEquals, ipKey, parseIpBytes, toIpAddr } from "./ip.js";
 import type { FrameOutput } from "./output.js";
 import type { PolicyGate } from "./policy-gate.js";
 import type { StackEvent } from "./types.js";
@@ -199,8 +199,11 @@ export class UdpRelay {
       bytesOut: 0,
       bytesIn: 0,
     };
+    const target = parseIpBytes(targetHost);
     sock.on("message", (msg, rinfo) => {
-      if (rinfo.port !== s.dstPort) return;
+      // Only the destination itself may answer (the socket is unconnected).
+      const from = parseIpBytes(rinfo.address.replace(/%.*$/, ""));
+      if (rinfo.port !== s.dstPort || !from || !target || !ipEquals(from, target)) return;
       s.lastActive = Date.now();
       s.bytesIn += msg.length;
       this.sendToGuest(s.dstIp, s.dstPort, s.guestIp, s.guestPort, msg);

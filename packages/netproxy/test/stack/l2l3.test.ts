@@ -44,8 +44,8 @@ describe("address plan (semantics §0)", () => {
 });
 
 describe("ARP", () => {
-  it("answers for the gateway only", async () => {
-    h = await harness({ policy: testPolicy({}) });
+  it("answers for the gateway and other on-link addresses, never for the guest or broadcast", async () => {
+    h = await harness({ policy: testPolicy({}), addresses: { guestIpv4: "10.0.2.100", gatewayIpv4: "10.0.2.2", ipv4PrefixLen: 24 } });
     const got = collect(h);
     const plan = h.stack.addresses;
     const ask = (target: Uint8Array): void => {
@@ -55,15 +55,19 @@ describe("ARP", () => {
       h!.link.inject(f);
     };
     ask(plan.v4!.gateway);
-    ask(Uint8Array.of(172, 16, 0, 3));
-    await waitFor(() => got.length >= 1);
+    ask(Uint8Array.of(10, 0, 2, 100)); // the guest itself (DAD)
+    ask(Uint8Array.of(10, 0, 2, 255)); // broadcast
+    ask(Uint8Array.of(10, 0, 3, 1)); // off-link
+    ask(Uint8Array.of(10, 0, 2, 3)); // another on-link address
+    await waitFor(() => got.length >= 2);
     await new Promise((r) => setTimeout(r, 20));
-    expect(got.length).toBe(1);
+    expect(got.length).toBe(2);
     const a = parseArp(parseEthernet(got[0]!.frame)!.payload)!;
     expect(a.op).toBe(ARP_OP.REPLY);
     expect(formatMac(a.senderMac)).toBe("02:6d:73:00:00:01");
-    expect(formatIpBytes(a.senderIp)).toBe("172.16.0.1");
-    expect(formatIpBytes(a.targetIp)).toBe("172.16.0.2");
+    expect(formatIpBytes(a.senderIp)).toBe("10.0.2.2");
+    expect(formatIpBytes(a.targetIp)).toBe("10.0.2.100");
+    expect(formatIpBytes(parseArp(parseEthernet(got[1]!.frame)!.payload)!.senderIp)).toBe("10.0.2.3");
   });
 });
 
