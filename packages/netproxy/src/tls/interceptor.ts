@@ -58,6 +58,8 @@ export interface L7Options {
   readonly cache: { anyHostFor(ip: IpAddr, pred: (host: string) => boolean): boolean };
   /** Gateway addresses (the host alias is allowed there without a pin). */
   readonly gateway: { readonly ipv4?: string; readonly ipv6?: string };
+  /** Configured host aliases (D6): like `host.microsandbox.internal`, they need no DNS pin on a gateway address. */
+  readonly hostAliases?: readonly string[];
   /** Opens the host-side TCP connection (default node:net). */
   readonly connect?: (host: string, port: number) => Duplex;
   /** Event sink. */
@@ -88,6 +90,7 @@ export class L7Interceptor implements FlowInterceptor {
   private readonly ports: ReadonlySet<number>;
   private readonly gw: (IpAddr | undefined)[];
   private readonly emit: (e: L7Event) => void;
+  private readonly aliases: ReadonlySet<string>;
   /** Upstream TLS session tickets per (SNI, upstream, port, ALPN, verification): resumption. */
   private readonly sessions = new Map<string, Buffer>();
 
@@ -96,6 +99,7 @@ export class L7Interceptor implements FlowInterceptor {
     this.ports = new Set(opts.tls.enabled ? opts.tls.intercepted_ports : []);
     this.gw = [opts.gateway.ipv4, opts.gateway.ipv6].map((s) => (s === undefined ? undefined : parseIp(s)));
     this.emit = opts.events ?? (() => {});
+    this.aliases = new Set((opts.hostAliases ?? []).map((a) => a.toLowerCase().replace(/\.+$/, "")));
     if (opts.tls.enabled && (!opts.leaves || !opts.trust)) throw new Error("L7Interceptor: tls.enabled requires `leaves` and `trust`");
   }
 
@@ -178,11 +182,12 @@ export class L7Interceptor implements FlowInterceptor {
     return (host) => {
       let p = memo.get(host);
       if (!p) {
+        const alias = destinationIsGateway && host !== null && this.aliases.has(host);
         p = classifySecrets(this.opts.secrets, {
           host,
           tlsIntercepted,
           destinationIsGateway,
-          pinned: (pred) => this.opts.cache.anyHostFor(flow.dstIp, pred),
+          pinned: alias ? () => true : (pred) => this.opts.cache.anyHostFor(flow.dstIp, pred),
         });
         memo.set(host, p);
       }

@@ -21,6 +21,8 @@ export interface L7ServicesOptions {
   readonly secrets: SecretsConfig;
   readonly trustHostCas: boolean;
   readonly gateway: { readonly ipv4?: string; readonly ipv6?: string };
+  /** Configured host aliases (D6). */
+  readonly hostAliases?: readonly string[];
   readonly cache: { anyHostFor(ip: IpAddr, pred: (host: string) => boolean): boolean };
   /** The DNS handler DoT sessions feed (required for DoT when TLS is on). */
   readonly dns?: DnsHandler;
@@ -69,6 +71,7 @@ export async function createL7Services(o: L7ServicesOptions): Promise<L7Services
         secrets: o.secrets,
         cache: o.cache,
         gateway: o.gateway,
+        ...(o.hostAliases ? { hostAliases: o.hostAliases } : {}),
         ...(o.events ? { events: o.events } : {}),
         ...(o.onTerminate ? { onTerminate: o.onTerminate } : {}),
       })

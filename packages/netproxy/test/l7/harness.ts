@@ -85,7 +85,7 @@ export interface GuestConn {
   exchange(pieces: string[], waitFor?: string, timeoutMs?: number): Promise<{ text: string; closed: boolean }>;
 }
 
-export async function makeRig(opts: { upstream: TestHttps; policy: NetworkPolicy; secrets?: SecretsConfigInput; bypass?: string[]; trustUpstreamCa?: boolean; interceptCa?: InterceptCa }): Promise<Rig> {
+export async function makeRig(opts: { upstream: TestHttps; policy: NetworkPolicy; secrets?: SecretsConfigInput; bypass?: string[]; trustUpstreamCa?: boolean; interceptCa?: InterceptCa; hostAliases?: string[] }): Promise<Rig> {
   const gateway = { ipv4: "172.16.0.1" };
   const cache = new ResolvedNameCache();
   const policy = compilePolicy(opts.policy, { gateway, cache });
@@ -101,6 +101,7 @@ export async function makeRig(opts: { upstream: TestHttps; policy: NetworkPolicy
     secrets: SecretsConfig.parse(opts.secrets ?? { secrets: [] }),
     cache,
     gateway,
+    ...(opts.hostAliases ? { hostAliases: opts.hostAliases } : {}),
     connect: () => netConnect({ host: "127.0.0.1", port: opts.upstream.port }),
     events: (e) => events.push(e),
     onTerminate: (r) => terminated.push(r),

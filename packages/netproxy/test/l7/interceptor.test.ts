@@ -109,6 +109,22 @@ describe("TLS interception with secrets over real sockets", () => {
     expect(open.events.at(-1)).toMatchObject({ type: "secret_violation", envVar: "API_KEY" });
   });
 
+  it("substitutes towards the host alias on the gateway address without a DNS pin (built-in and configured, D6)", async () => {
+    const secrets = { secrets: [{ env_var: "H", placeholder: "$H_KEY", value: "host-secret", allowed_hosts: [{ exact: "host.microsandbox.internal" }, { exact: "gw.sandbox.test" }] }] };
+    const a = await makeRig({ upstream: up, policy: { default_egress: "allow", default_ingress: "allow", rules: [] }, secrets, hostAliases: ["gw.sandbox.test"] });
+    for (const sni of ["host.microsandbox.internal", "gw.sandbox.test"]) {
+      const n = up.received.length;
+      const g = await a.guest("172.16.0.1", sni);
+      const r = await g.exchange([`GET / HTTP/1.1\r\nHost: ${sni}\r\nX-K: $H_KEY\r\n\r\n`], "hello from upstream");
+      expect(r.text).toContain("200 OK");
+      expect(receivedSince(n)).toContain("X-K: host-secret");
+      g.tls!.destroy();
+    }
+    // The same alias on a non-gateway address is not exempt from the pin.
+    const g = await a.guest(DST, "gw.sandbox.test");
+    expect((await g.exchange(["GET / HTTP/1.1\r\nHost: gw.sandbox.test\r\nX-K: $H_KEY\r\n\r\n"])).closed).toBe(true);
+  });
+
   it("denies an IP literal with a forbidden SNI without any DNS binding (deny needs only the SNI)", async () => {
     const g = await rig.guest("203.0.113.50", "evil.example.test");
     expect(g.refused).toBe(true);
