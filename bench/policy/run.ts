@@ -191,7 +191,7 @@ function naive(policy: PolicyLike, cache: ResolvedNameCache) {
 
 /**
  * Decisions per CPU-second of this thread: the clock is the process's user+system CPU time, so
- * other load on the machine does not count against the result. The evaluators are measured
+ * time spent descheduled by other load does not count. The evaluators are measured
  * interleaved (one run of each per round, first round = warm-up) so JIT order does not favour one.
  */
 function measureAll(fns: ((p: Probe) => number)[], ps: Probe[]): number[] {
@@ -258,7 +258,7 @@ const cpuModel = (() => {
 const lines = [
   "## Policy evaluation (bench/policy)",
   "",
-  `Machine: ${cpus().length} CPUs (nproc), ${cpuModel}, Node ${process.version}. One core, median of ${RUNS} interleaved runs of ${RUN_MS} ms CPU time per evaluator (rate = decisions per CPU-second of the benchmark thread, so other load on the machine does not distort it; load average at start ${loadavg()[0]!.toFixed(1)}), 4,096 pre-parsed probes (v4/v6, tcp/udp, mixed ports), cache-source egress decisions.`,
+  `Machine: ${cpus().length} CPUs (nproc), ${cpuModel}, Node ${process.version}. One core, median of ${RUNS} interleaved runs of ${RUN_MS} ms CPU time per evaluator (rate = decisions per CPU-second of the benchmark process, so time spent descheduled by other load does not count, though shared caches and SMT siblings still do; load average at start ${loadavg()[0]!.toFixed(1)}), 4,096 pre-parsed probes (v4/v6, tcp/udp, mixed ports), cache-source egress decisions.`,
   "",
   "| scenario | rules | compiled `egressCode` (no alloc) | compiled `egress()` (Decision) | naive linear scan | speed-up (fast / naive) |",
   "|---|---:|---:|---:|---:|---:|",

@@ -53,3 +53,4 @@ export {
   type DnsPipelineResult,
 } from "./dns.js";
 export { lintPolicy, type LintWarning, type LintCode, type LintOptions } from "./lint.js";
+export { traceFlow, type Trace, type TraceStep, type TraceInput } from "./trace.js";

@@ -7,6 +7,7 @@ import {
   dnsPipeline,
   parseIp,
   ResolvedNameCacheForTests as ResolvedNameCache,
+  traceFlow,
   V_ALLOW,
   V_DENY,
   type PolicyLike,
@@ -120,5 +121,26 @@ describe("compile errors", () => {
     expect(bad([{ direction: "egress", destination: "any", ports: [{ start: 9, end: 1 }], action: "allow" }])).toThrow(/rules\[0\]\.ports\[0\]/);
     expect(bad([{ direction: "egress", destination: { domain: "a b" }, action: "allow" }])).toThrow(/rules\[0\]\.destination\.domain/);
     expect(() => compilePolicy(PUBLIC_ONLY, { gateway: { ipv4: "fd00::1" }, cache })).toThrow(/gateway\.ipv4/);
+  });
+});
+
+describe("traceFlow", () => {
+  it("explains rule by rule up to the deciding rule", () => {
+    const t = traceFlow(PUBLIC_ONLY, {
+      direction: "egress",
+      ip: ip("10.0.0.5"),
+      port: 443,
+      protocol: "tcp",
+      gateway: GW,
+      cache: new ResolvedNameCache(),
+    });
+    expect(t.steps).toEqual([
+      { rule: 0, outcome: "skipped", why: "rule #0 (egress allow group host udp/tcp port 53): port 443 not in the rule's ports" },
+      { rule: 1, outcome: "no-match", why: "rule #1 (egress allow group public): 10.0.0.5 is in group private" },
+    ]);
+    expect(t).toMatchObject({ verdict: "deny", rule: null, summary: "no rule matched; default_egress deny" });
+    const a = traceFlow(PUBLIC_ONLY, { direction: "egress", ip: ip("8.8.8.8"), port: 53, protocol: "udp", gateway: GW, cache: new ResolvedNameCache() });
+    expect(a.steps.map((s) => s.outcome)).toEqual(["no-match", "match"]);
+    expect(a.summary).toBe("rule #1 (egress allow group public) decided: allow");
   });
 });

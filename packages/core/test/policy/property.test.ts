@@ -2,7 +2,7 @@
  * Property test: the compiled evaluator agrees with the naive reference (§9 with D1) on random
  * policies × probes — egress (cache / SNI / deferred), ingress, DNS queries, explicit evaluation
  * and rebind admission — over v4, v6 and mapped addresses and random cache contents (some
- * entries expired).
+ * entries expired). The rule-by-rule `traceFlow` explanation must reach the same verdict.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import {
   formatIp,
   parseIp,
   ResolvedNameCacheForTests,
+  traceFlow,
   unmapIp,
   type DestinationLike,
   type IpAddr,
@@ -147,7 +148,13 @@ function caches(entries: { host: string; ips: string[]; ttl: number }[]): { real
   return { real, ref: [...byKey.values()] };
 }
 
-function check(policy: PolicyLike, cacheEntries: { host: string; ips: string[]; ttl: number }[], gateway: RefEnv["gateway"], probes: ProbeT[]): void {
+function check(
+  policy: PolicyLike,
+  cacheEntries: { host: string; ips: string[]; ttl: number }[],
+  gateway: RefEnv["gateway"],
+  probes: ProbeT[],
+  withTrace = false,
+): void {
   const gw = { ...(gateway.ipv4 ? { ipv4: gateway.ipv4 } : {}), ...(gateway.ipv6 ? { ipv6: gateway.ipv6 } : {}) };
   const { real, ref } = caches(cacheEntries);
   const env: RefEnv = { gateway: gw, cache: ref, now: 5000 };
@@ -165,6 +172,12 @@ function check(policy: PolicyLike, cacheEntries: { host: string; ips: string[]; 
     const e = compiled.egress(ip, port, pr.proto, pr.source);
     const [ev, er] = refEgress(policy, ip, port, pr.proto, pr.source, env);
     same("egress", [e.verdict, e.rule ?? -1], [ev, er]);
+    if (withTrace) {
+      const tr = traceFlow(policy, { direction: "egress", ip, port, protocol: pr.proto, source: pr.source, gateway: gw, cache: real });
+      same("egress trace", [tr.verdict, tr.rule ?? -1], [ev, er]);
+      const ti = traceFlow(policy, { direction: "ingress", ip, port: pr.port, protocol: pr.proto, gateway: gw, cache: real });
+      same("ingress trace", [ti.verdict, ti.rule ?? -1], refIngress(policy, ip, pr.port, pr.proto, env));
+    }
 
     const i = compiled.ingress(ip, pr.port, pr.proto);
     same("ingress", [i.verdict, i.rule ?? -1], refIngress(policy, ip, pr.port, pr.proto, env));
@@ -182,7 +195,7 @@ describe("compiled evaluator ≡ reference (§9 + D1)", () => {
   it("agrees on 10,000 small random policies (4 probes × 5 decision kinds each)", () => {
     fc.assert(
       fc.property(arbPolicy(12, 3), arbCache, arbGateway, fc.array(arbProbe, { minLength: 4, maxLength: 4 }), (p, c, g, probes) =>
-        check(p, c, g, probes),
+        check(p, c, g, probes, true),
       ),
       { numRuns: 10_000 },
     );
