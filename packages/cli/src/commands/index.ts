@@ -5,10 +5,11 @@ import { explainCommand } from "./explain.js";
 import { krunAnnotationsCommand, krunParseCommand } from "./krun.js";
 import { lintCommand } from "./lint.js";
 import { qemuArgsCommand } from "./qemu-args.js";
+import { runCommand } from "./run.js";
 import { netproxyCommand } from "./netproxy.js";
 import { normalizeCommand } from "./normalize.js";
 import { schemaCommand } from "./schema.js";
 import { validateCommand } from "./validate.js";
 
 /** Every sub-command. */
-export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, lintCommand, schemaCommand, qemuArgsCommand, krunAnnotationsCommand, krunParseCommand, netproxyCommand, demoCommand];
+export const commands: Command[] = [validateCommand, normalizeCommand, explainCommand, lintCommand, schemaCommand, qemuArgsCommand, krunAnnotationsCommand, krunParseCommand, netproxyCommand, runCommand, demoCommand];
