@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildNetworkArgs, qemuOptEscape } from "../network/argv.js";
+import { networkArgsFor, qemuOptEscape } from "../network/argv.js";
 import type { QemuNetworkSettingsInput } from "../gen/index.js";
 import { normalizeSettings, type Arch, type ResolvedQemuSettings } from "../network/settings.js";
 import { chooseAccel, type AccelRequest } from "./accel.js";
@@ -245,7 +245,7 @@ export async function startVm(opts: StartVmOptions): Promise<QemuVm> {
     "-pidfile",
     pidfile,
     ...bootArgs,
-    ...buildNetworkArgs(network, { policy: opts.policy }),
+    ...networkArgsFor(network, { policy: opts.policy }),
     ...fw,
     ...(opts.extraArgs ?? []),
   ];

@@ -69,13 +69,17 @@ function streamNetdev(s: ResolvedQemuSettings): string {
 }
 
 /**
- * Build the QEMU arguments that give a guest its network, from raw or normalised settings
- * (schemas/qemu.schema.json). Throws `QemuSettingsError` naming the field on invalid input.
+ * Build the QEMU arguments that give a guest its network, from raw settings (the wire form of
+ * schemas/qemu.schema.json). Throws `QemuSettingsError` naming the field on invalid input.
  *
  * In mode `policy` the agent port and port forwards are not QEMU arguments: netproxy publishes them.
  */
 export function buildNetworkArgs(settings: unknown, options: BuildNetworkOptions = {}): string[] {
-  const s = normalizeSettings(settings);
+  return networkArgsFor(normalizeSettings(settings), options);
+}
+
+/** {@link buildNetworkArgs} for settings already validated by `normalizeSettings`. */
+export function networkArgsFor(s: ResolvedQemuSettings, options: BuildNetworkOptions = {}): string[] {
   if (s.network_mode === "none") return ["-nic", "none"];
   if (s.network_mode === "policy") {
     if (isNonePolicy(options.policy)) return ["-nic", "none"];
