@@ -42,8 +42,9 @@ export interface KrunVmHandle {
   readonly started: Promise<void>;
   /** Resolves when the VM process exits. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The VM process's stdout/stderr when piped. */
+  /** The VM process's stdout (guest console) when `stdio[1]` is "pipe". */
   readonly stdout: Readable | null;
+  /** The VM process's stderr (libkrun's log) when `stdio[2]` is "pipe". */
   readonly stderr: Readable | null;
   /** Send a signal (default SIGTERM) and wait for the exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
