@@ -8,6 +8,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # gen/ is owned by the generator: leave no __pycache__ there
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen"))
 
 import network  # noqa: E402  (the generated bindings)

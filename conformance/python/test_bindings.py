@@ -8,6 +8,7 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # gen/ is owned by the generator: leave no __pycache__ there
 sys.path.insert(0, os.path.join(HERE, "gen"))
 FIXTURES = os.path.join(HERE, "..", "fixtures", "wire")
 
