@@ -1,7 +1,8 @@
 /**
  * IPv6 neighbour discovery for the guest link (RFC 4861): answers neighbour solicitations for the
  * gateway's addresses, and router solicitations with a router advertisement carrying the source
- * link-layer address, the MTU and the sandbox /64 as an on-link, autonomous prefix (SLAAC; the
+ * link-layer address, the MTU, the gateway as DNS server (RDNSS) and the sandbox /64 as an
+ * on-link, autonomous prefix (SLAAC; the
  * planned static address prefix::2 is accepted as well). When IPv6 is disabled the stack sends no
  * RA at all, so guests never get an IPv6 default route and fall back to IPv4 at once.
  */
@@ -31,7 +32,7 @@ function sendNd(out: FrameOutput, plan: AddressPlan, src: Uint8Array, dst: Uint8
 
 /** Build the router advertisement body (after type/code/checksum). */
 export function routerAdvertBody(plan: AddressPlan, v6: Ipv6Plan): Uint8Array {
-  const b = new Uint8Array(12 + 8 + 8 + 32);
+  const b = new Uint8Array(12 + 8 + 8 + 32 + 24);
   b[0] = 64; // cur hop limit
   b[1] = 0; // M=0 O=0
   b[2] = 1800 >>> 8;
@@ -47,6 +48,10 @@ export function routerAdvertBody(plan: AddressPlan, v6: Ipv6Plan): Uint8Array {
   new DataView(b.buffer).setUint32(o + 4, 86400);
   new DataView(b.buffer).setUint32(o + 8, 14400);
   b.set(v6.prefix.subarray(0, 8), o + 16);
+  o += 32;
+  b.set([25, 3, 0, 0], o); // RDNSS (RFC 8106): the gateway answers DNS
+  new DataView(b.buffer).setUint32(o + 4, 1800);
+  b.set(v6.gateway, o + 8);
   return b;
 }
 

@@ -283,6 +283,9 @@ describe("IPv6", () => {
     const pio = ra.l4!.subarray(16 + 8 + 8);
     expect(pio[0]).toBe(3);
     expect(formatIpBytes(pio.subarray(16, 32))).toBe("fd42:6d73:62::");
+    const rdnss = pio.subarray(32);
+    expect(rdnss[0]).toBe(25);
+    expect(formatIpBytes(rdnss.subarray(8, 24))).toBe("fd42:6d73:62::1");
   });
 
   it("with IPv6 disabled, sends nothing back (no RA: guests fall back to IPv4 at once)", async () => {
