@@ -16,10 +16,13 @@
  *       Use the already connected SOCK_DGRAM descriptor N (a socketpair end), send()/recv().
  *
  *   netproxy-helper tap --netns PATH [--ifname NAME] [--mac MAC] [--addr A.B.C.D/P]
- *                       [--gateway A.B.C.D] [--mtu N] [--disable-ipv6]
+ *                       [--gateway A.B.C.D] [--addr6 X::Y/P] [--gateway6 X::Z] [--mtu N]
+ *                       [--disable-ipv6]
  *       setns() into the network namespace PATH, create a TAP device (IFF_TAP|IFF_NO_PI), set its
- *       MAC and MTU, bring lo and the TAP up, assign the address and add a default route via the
- *       gateway (what `slirp4netns --configure` does), then relay its frames.
+ *       MAC and MTU, bring lo and the TAP up, assign the addresses and add default routes via the
+ *       gateways (what `slirp4netns --configure` does), then relay its frames. IPv6 duplicate
+ *       address detection is switched off on the TAP (one guest per link), so a static IPv6
+ *       address is usable at once; --disable-ipv6 turns IPv6 off on the TAP instead.
  *
  * Exit status: 0 when the stream reaches EOF (the proxy closed the link), 1 on an error (the
  * reason is the last stderr line), 2 on a usage error.
@@ -147,8 +150,66 @@ static void ifreq_ioctl(int s, unsigned long req, struct ifreq *ifr, const char 
   if (ioctl(s, req, ifr) < 0) die(what);
 }
 
+/* struct in6_ifreq from <linux/ipv6.h>, which clashes with the libc headers. */
+struct np_in6_ifreq {
+  struct in6_addr addr;
+  uint32_t prefixlen;
+  int ifindex;
+};
+
+static void write_sysctl(const char *ifname, const char *key, const char *val) {
+  char p[160];
+  snprintf(p, sizeof p, "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+  int f = open(p, O_WRONLY | O_CLOEXEC);
+  if (f < 0) return;
+  if (write(f, val, strlen(val)) < 0) status("warning", "message", p);
+  close(f);
+}
+
+static void configure_ipv6(const char *name, const char *addr6, const char *gateway6) {
+  int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s6 < 0) die("socket(AF_INET6) for interface configuration");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, name);
+  ifreq_ioctl(s6, SIOCGIFINDEX, &ifr, "ioctl(SIOCGIFINDEX)");
+  int index = ifr.ifr_ifindex;
+  if (addr6) {
+    char ip[64];
+    int prefix = 64;
+    const char *slash = strchr(addr6, '/');
+    size_t iplen = slash ? (size_t)(slash - addr6) : strlen(addr6);
+    if (iplen >= sizeof ip) die_msg("tap: --addr6 too long");
+    memcpy(ip, addr6, iplen);
+    ip[iplen] = 0;
+    if (slash) {
+      char *end;
+      long p = strtol(slash + 1, &end, 10);
+      if (*end != 0 || p < 1 || p > 128) die_msg("tap: --addr6 prefix must be 1..128");
+      prefix = (int)p;
+    }
+    struct np_in6_ifreq r6;
+    memset(&r6, 0, sizeof r6);
+    if (inet_pton(AF_INET6, ip, &r6.addr) != 1) die_msg("tap: --addr6 is not an IPv6 address");
+    r6.prefixlen = (uint32_t)prefix;
+    r6.ifindex = index;
+    if (ioctl(s6, SIOCSIFADDR, &r6) < 0) die("ioctl(SIOCSIFADDR inet6)");
+  }
+  if (gateway6) {
+    struct in6_rtmsg rt;
+    memset(&rt, 0, sizeof rt);
+    if (inet_pton(AF_INET6, gateway6, &rt.rtmsg_gateway) != 1) die_msg("tap: --gateway6 is not an IPv6 address");
+    rt.rtmsg_dst_len = 0;
+    rt.rtmsg_flags = RTF_UP | RTF_GATEWAY;
+    rt.rtmsg_metric = 1;
+    rt.rtmsg_ifindex = index;
+    if (ioctl(s6, SIOCADDRT, &rt) < 0 && errno != EEXIST) die("ioctl(SIOCADDRT inet6 default route)");
+  }
+  close(s6);
+}
+
 static void open_tap(const char *netns, const char *ifname, const char *mac, const char *addr,
-                     const char *gateway, int mtu, int disable_ipv6) {
+                     const char *gateway, const char *addr6, const char *gateway6, int mtu, int disable_ipv6) {
   int nsfd = open(netns, O_RDONLY | O_CLOEXEC);
   if (nsfd < 0) die("open(netns path)");
   if (setns(nsfd, CLONE_NEWNET) < 0) die("setns(CLONE_NEWNET)");
@@ -165,14 +226,11 @@ static void open_tap(const char *netns, const char *ifname, const char *mac, con
   char name[IFNAMSIZ + 1] = {0};
   memcpy(name, ifr.ifr_name, IFNAMSIZ);
 
+  /* /proc/sys/net reflects the namespace we entered with setns(). */
   if (disable_ipv6) {
-    char p[128];
-    snprintf(p, sizeof p, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
-    int f = open(p, O_WRONLY | O_CLOEXEC);
-    if (f >= 0) {
-      if (write(f, "1", 1) != 1) status("warning", "message", "could not disable IPv6 on the TAP");
-      close(f);
-    }
+    write_sysctl(name, "disable_ipv6", "1");
+  } else {
+    write_sysctl(name, "accept_dad", "0");
   }
 
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -241,6 +299,7 @@ static void open_tap(const char *netns, const char *ifname, const char *mac, con
     if (ioctl(s, SIOCADDRT, &rt) < 0) die("ioctl(SIOCADDRT default route)");
   }
   close(s);
+  if (!disable_ipv6 && (addr6 || gateway6)) configure_ipv6(name, addr6, gateway6);
   status("configured", "ifname", name);
 }
 
@@ -411,7 +470,8 @@ static void usage(void) {
   fputs("usage: netproxy-helper dgram-listen PATH\n"
         "       netproxy-helper dgram-fd N\n"
         "       netproxy-helper tap --netns PATH [--ifname NAME] [--mac MAC] [--addr IP/PREFIX]\n"
-        "                           [--gateway IP] [--mtu N] [--disable-ipv6]\n"
+        "                           [--gateway IP] [--addr6 IP/PREFIX] [--gateway6 IP] [--mtu N]\n"
+        "                           [--disable-ipv6]\n"
         "frames are relayed over fd 3 (u32 big-endian length + Ethernet frame)\n",
         stderr);
   exit(2);
@@ -430,7 +490,7 @@ int main(int argc, char **argv) {
     mode = M_DGRAM_FD;
     open_dgram_fd(argv[2]);
   } else if (strcmp(argv[1], "tap") == 0) {
-    const char *netns = NULL, *ifname = "tap0", *mac = NULL, *addr = NULL, *gw = NULL;
+    const char *netns = NULL, *ifname = "tap0", *mac = NULL, *addr = NULL, *gw = NULL, *addr6 = NULL, *gw6 = NULL;
     int mtu = 0, no6 = 0;
     for (int i = 2; i < argc; i++) {
       const char *a = argv[i];
@@ -442,6 +502,8 @@ int main(int argc, char **argv) {
       else if (strcmp(a, "--mac") == 0) mac = v;
       else if (strcmp(a, "--addr") == 0) addr = v;
       else if (strcmp(a, "--gateway") == 0) gw = v;
+      else if (strcmp(a, "--addr6") == 0) addr6 = v;
+      else if (strcmp(a, "--gateway6") == 0) gw6 = v;
       else if (strcmp(a, "--mtu") == 0) {
         char *end;
         long m = strtol(v, &end, 10);
@@ -452,7 +514,7 @@ int main(int argc, char **argv) {
     }
     if (!netns) usage();
     mode = M_TAP;
-    open_tap(netns, ifname, mac, addr, gw, mtu, no6);
+    open_tap(netns, ifname, mac, addr, gw, addr6, gw6, mtu, no6);
   } else {
     usage();
   }

@@ -225,6 +225,7 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
       mac: mac(plan.guestMac),
       mtu: plan.mtu,
       ...(plan.v4 ? { address: formatIpBytes(plan.v4.guest), prefixLength: plan.v4.prefixLen, gateway: formatIpBytes(plan.v4.gateway) } : {}),
+      ...(plan.v6 ? { address6: formatIpBytes(plan.v6.guest), prefixLength6: plan.v6.prefixLen, gateway6: formatIpBytes(plan.v6.gateway) } : {}),
       disableIpv6: !plan.v6,
     },
   });

@@ -23,6 +23,12 @@ export interface TapConfig {
   gateway?: string;
   /** Interface MTU. Default 1500. */
   mtu?: number;
+  /** Guest IPv6 address (static; DAD is off on the TAP). */
+  address6?: string;
+  /** Prefix length for `address6`. Default 64. */
+  prefixLength6?: number;
+  /** IPv6 default route via this gateway. */
+  gateway6?: string;
   /** Disable IPv6 on the TAP (no RS/MLD chatter, for stacks without IPv6). Default false. */
   disableIpv6?: boolean;
 }
@@ -34,6 +40,8 @@ export async function openTapInNetns(cfg: TapConfig, opts: StreamLinkOptions & {
   if (cfg.mac) args.push("--mac", cfg.mac);
   if (cfg.address) args.push("--addr", `${cfg.address}/${cfg.prefixLength ?? 24}`);
   if (cfg.gateway) args.push("--gateway", cfg.gateway);
+  if (cfg.address6) args.push("--addr6", `${cfg.address6}/${cfg.prefixLength6 ?? 64}`);
+  if (cfg.gateway6) args.push("--gateway6", cfg.gateway6);
   if (cfg.disableIpv6) args.push("--disable-ipv6");
   const h = await startHelper(args, { maxFrameSize: mtu + 14, ...opts, name: opts.name ?? `netns:${cfg.netns}` });
   return h.link;

@@ -9,7 +9,7 @@ import { ControlClient } from "../../src/control/index.js";
 import type { EventMessage } from "../../src/gen/control.js";
 import { netnsUnavailableReason } from "../../src/netns/index.js";
 import { blob } from "./fixtures/blob.js";
-import { PRIVATE_HOST, PUBLIC_HOST, World } from "./world.js";
+import { PRIVATE_HOST, PRIVATE_HOST6, PUBLIC_HOST, PUBLIC_HOST6, World } from "./world.js";
 
 const reason = netnsUnavailableReason();
 if (reason && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_REQUIRE_E2E=1 but netns tests cannot run: ${reason}`);
@@ -52,6 +52,16 @@ describe.skipIf(reason !== null)("netproxy in network namespaces", () => {
     const addr = await w.inGuest("ip", ["-o", "-4", "addr", "show", "dev", "tap0"]);
     expect(addr).toMatch(/inet 172\.16\.0\.2\/30/);
     expect(await w.inGuest("ip", ["route", "show", "default"])).toMatch(/default via 172\.16\.0\.1 dev tap0/);
+  });
+
+  it("gives the guest its static IPv6 address and route, reaches the public host over IPv6 and not the private one", async () => {
+    const addr = await w.inGuest("ip", ["-o", "-6", "addr", "show", "dev", "tap0"]);
+    expect(addr).toMatch(/inet6 fd42:6d73:62::2\/64/);
+    expect(addr).not.toMatch(/tentative/);
+    expect(await w.inGuest("ip", ["-6", "route", "show", "default"])).toMatch(/default via fd42:6d73:62::1 dev tap0/);
+    expect(await w.inGuest("curl", ["-sS", "--max-time", "10", `http://[${PUBLIC_HOST6}]/`])).toBe("hello from pub\n");
+    await expect(w.inGuest("curl", ["-sS", "--max-time", "5", `http://[${PRIVATE_HOST6}]/`])).rejects.toThrow(/curl/);
+    expect(w.records("priv")).toEqual([]);
   });
 
   it("fetches from the public test host over HTTP with an intact body", async () => {

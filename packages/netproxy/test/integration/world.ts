@@ -1,8 +1,8 @@
 /**
  * The netns world of the integration tests and the benchmark:
  *
- *   guest ns --TAP-- netproxy (runs in the proxy ns) --veth-- pub ns  198.51.100.10 (TEST-NET-2, "public")
- *                                                    \--veth-- priv ns 10.77.0.10   (private)
+ *   guest ns --TAP-- netproxy (runs in the proxy ns) --veth-- pub ns  198.51.100.10, 2001:db8:1::10 ("public")
+ *                                                    \--veth-- priv ns 10.77.0.10, fd77::10        (private)
  *
  * The proxy namespace's only routes are the two test links, so nothing can leave the machine.
  * Test hosts record every connection they see (test-host.ts). Everything is torn down by
@@ -17,6 +17,9 @@ import { Topology } from "../../src/netns/index.js";
 
 export const PUBLIC_HOST = "198.51.100.10";
 export const PRIVATE_HOST = "10.77.0.10";
+/** IPv6 addresses of the same hosts (documentation prefix = public; ULA = private). */
+export const PUBLIC_HOST6 = "2001:db8:1::10";
+export const PRIVATE_HOST6 = "fd77::10";
 const pkgDir = resolve(__dirname, "../..");
 const fixtures = join(__dirname, "fixtures");
 
@@ -73,6 +76,14 @@ export class World {
     this.priv = await t.netns("priv");
     await t.veth(this.proxy, "to-pub", "198.51.100.1/24", this.pub, "eth0", `${PUBLIC_HOST}/24`, opts.mtu);
     await t.veth(this.proxy, "to-priv", "10.77.0.1/24", this.priv, "eth0", `${PRIVATE_HOST}/24`, opts.mtu);
+    for (const [ns, dev, addr] of [
+      [this.proxy, "to-pub", "2001:db8:1::1/64"],
+      [this.pub, "eth0", `${PUBLIC_HOST6}/64`],
+      [this.proxy, "to-priv", "fd77::1/64"],
+      [this.priv, "eth0", `${PRIVATE_HOST6}/64`],
+    ] as const) {
+      await t.exec(ns, "ip", ["addr", "add", addr, "dev", dev, "nodad"]);
+    }
     const tls = opts.tls ? ["--tls-cert", opts.tls.cert, "--tls-key", opts.tls.key] : [];
     await Promise.all([this.startHost(this.pub, "pub", tls), this.startHost(this.priv, "priv")]);
   }

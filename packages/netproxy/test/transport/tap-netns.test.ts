@@ -78,6 +78,18 @@ describe.skipIf(reason !== null)("TAP in a network namespace", () => {
     await expect.poll(async () => (await topo.exec(ns, "ip", ["-o", "link"])).includes("eth0"), { timeout: 5000 }).toBe(false);
   });
 
+  it("configures a static IPv6 address (no DAD delay) and IPv6 default route", async () => {
+    const ns6 = await topo.netns("guest6");
+    const link = await openTapInNetns({ netns: Topology.path(ns6), ifname: "eth1", address: "10.0.3.2", gateway: "10.0.3.1", address6: "fd00:1::2", gateway6: "fd00:1::1" });
+    const addr = await topo.exec(ns6, "ip", ["-o", "-6", "addr", "show", "dev", "eth1"]);
+    expect(addr).toContain("inet6 fd00:1::2/64");
+    expect(addr).not.toContain("tentative");
+    expect(await topo.exec(ns6, "ip", ["-6", "route", "show", "default"])).toContain("default via fd00:1::1 dev eth1");
+    const closed = new Promise((r) => link.onClose(r));
+    link.close();
+    await closed;
+  });
+
   it("fails with the helper's reason for a namespace path that does not exist", async () => {
     await expect(openTapInNetns({ netns: "/run/netns/does-not-exist-sbx" })).rejects.toThrow(/open\(netns path\): No such file/);
   });
