@@ -21,21 +21,21 @@ export interface QuicksandSandboxArgs {
   network_mode?: string;
   /** Published TCP ports (always on the host's 127.0.0.1). */
   port_forwards?: QuicksandPortForward[];
-  /** Host/guest port of the guest agent (its hostfwd comes first). */
+  /** Host/guest port of the guest agent (its hostfwd comes first); absent or null = none. */
   agent_port?: number | null;
   /** Guest architecture. */
   arch?: "x86_64" | "aarch64";
-  /** Command serving SMB on stdin/stdout for the mounts tunnel. */
+  /** Command serving SMB on stdin/stdout for the mounts tunnel; absent or null = none. */
   smb_cmd?: string | null;
 }
 
-/** Plain data in the shape of schemas/qemu.schema.json. */
+/** Plain data in the shape of schemas/qemu.schema.json (optional fields absent when unset). */
 export interface QuicksandQemuSettings {
   network_mode: QuicksandNetworkMode;
   arch: "x86_64" | "aarch64";
-  agent_port: number | null;
+  agent_port?: number;
   port_forwards: QuicksandPortForward[];
-  smb_cmd: string | null;
+  smb_cmd?: string;
 }
 
 const MODES: readonly QuicksandNetworkMode[] = ["none", "mounts_only", "full", "policy"];
@@ -71,5 +71,8 @@ export function fromQuicksand(args: QuicksandSandboxArgs): QuicksandQemuSettings
   });
   const arch = args.arch ?? "x86_64";
   if (arch !== "x86_64" && arch !== "aarch64") fail(`invalid arch ${JSON.stringify(arch)}; expected "x86_64" or "aarch64"`);
-  return { network_mode, arch, agent_port, port_forwards, smb_cmd: args.smb_cmd ?? null };
+  const out: QuicksandQemuSettings = { network_mode, arch, port_forwards };
+  if (agent_port !== null) out.agent_port = agent_port;
+  if (args.smb_cmd !== undefined && args.smb_cmd !== null) out.smb_cmd = args.smb_cmd;
+  return out;
 }

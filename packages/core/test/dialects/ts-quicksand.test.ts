@@ -33,8 +33,8 @@ describe("quicksand dialect", () => {
       arch: "x86_64",
       agent_port: 40001,
       port_forwards: [{ host: 8080, guest: 80 }],
-      smb_cmd: null,
     });
+    expect(fromQuicksand({ agent_port: null, smb_cmd: null })).toEqual({ network_mode: "mounts_only", arch: "x86_64", port_forwards: [] });
     expect(fromQuicksand({}).network_mode).toBe("mounts_only");
     expect(() => fromQuicksand({ network_mode: "bridged" })).toThrow(/invalid network_mode "bridged"/);
     expect(() => fromQuicksand({ agent_port: 40001, port_forwards: [{ host: 40001, guest: 80 }] })).toThrow(/agent port/);
