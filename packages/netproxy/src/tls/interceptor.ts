@@ -203,7 +203,6 @@ export class L7Interceptor implements FlowInterceptor {
       this.emit({ type: "tls", action: "guest_error", ...base, reason: "TLS handshake timed out" });
       guestRaw.destroy();
     }, this.opts.handshakeTimeoutMs ?? 10_000);
-    // Upstream first: its ALPN choice is what the guest is offered (h2 only when both speak it).
     const choice = this.opts.trust!.choose(sni);
     const sessionKey = `${sni}|${flow.upstreamHost}|${flow.dstPort}|${offered.join(",")}|${choice.rejectUnauthorized}`;
     const session = this.sessions.get(sessionKey);
@@ -235,15 +234,19 @@ export class L7Interceptor implements FlowInterceptor {
     guestRaw.on("close", () => {
       if (!guest) up.destroy();
     });
-    const upOk = await new Promise<boolean>((resolve) => {
-      up.once("secureConnect", () => resolve(true));
-      up.once("close", () => resolve(false));
-    });
-    if (!upOk || failed || guestRaw.destroyed) {
-      clearTimeout(timer);
-      guestRaw.destroy();
-      up.destroy();
-      return;
+    // With h2 on offer the upstream's ALPN choice decides what the guest is offered, so the
+    // upstream handshake comes first; otherwise both handshakes run at once.
+    if (offered.includes("h2")) {
+      const upOk = await new Promise<boolean>((resolve) => {
+        up.once("secureConnect", () => resolve(true));
+        up.once("close", () => resolve(false));
+      });
+      if (!upOk || failed || guestRaw.destroyed) {
+        clearTimeout(timer);
+        guestRaw.destroy();
+        up.destroy();
+        return;
+      }
     }
     let leafCtx;
     try {
@@ -251,17 +254,19 @@ export class L7Interceptor implements FlowInterceptor {
     } catch (e) {
       return fail("guest_error", new Error(`leaf certificate for ${sni}: ${(e as Error).message}`));
     }
-    const proto = up.alpnProtocol || (offered.includes("http/1.1") ? "http/1.1" : false);
-    guest = new TLSSocket(guestRaw as never, { isServer: true, secureContext: leafCtx, ...(proto ? { ALPNProtocols: [proto] } : {}) });
-    guest.once("secure", () => clearTimeout(timer));
-    guest.on("error", (e) => fail("guest_error", e));
-    guest.on("close", () => up.destroy());
+    if (failed || guestRaw.destroyed) return;
+    const proto = offered.includes("h2") ? up.alpnProtocol || (offered.includes("http/1.1") ? "http/1.1" : false) : offered.includes("http/1.1") ? "http/1.1" : false;
+    const g = new TLSSocket(guestRaw as never, { isServer: true, secureContext: leafCtx, ...(proto ? { ALPNProtocols: [proto] } : {}) });
+    guest = g;
+    g.once("secure", () => clearTimeout(timer));
+    g.on("error", (e) => fail("guest_error", e));
+    g.on("close", () => up.destroy());
     up.on("close", () => {
-      if (!guest!.destroyed) guest!.end();
+      if (!g.destroyed) g.end();
     });
     const planFor = this.planFor(flow, true);
     const filter = proto === "h2" ? new H2Filter({ sni, planFor }) : new RequestFilter({ mode: { kind: "intercepted", sni }, planFor });
-    this.filterInto(guest, up, guestRaw, flow, sni, filter);
+    this.filterInto(g, up, guestRaw, flow, sni, filter);
   }
 
   /** Pipe guest→upstream through the request filter and upstream→guest raw. */
