@@ -195,6 +195,12 @@ async function benchTls(): Promise<string[]> {
   const cpu = process.cpuUsage(cpu0);
   const hsPerCpu = Number(hsProxy.count) / ((cpu.user + cpu.system) / 1e6);
   const warm = leaves.issued === issuedBefore;
+  if (process.argv.includes("--handshakes-only")) {
+    cl.cp.kill();
+    up.cp.kill();
+    server.close();
+    return [`handshakes/s direct ${(Number(hsDirect.count) / Number(hsDirect.seconds)).toFixed(0)}, intercepted ${(Number(hsProxy.count) / Number(hsProxy.seconds)).toFixed(0)}, per CPU-second ${hsPerCpu.toFixed(0)}`];
+  }
   const bytes = quick ? 32 * 1024 * 1024 : 256 * 1024 * 1024;
   const mbps = (r: Record<string, unknown>) => (Number(r.bytes) * 8) / Number(r.seconds) / 1e6;
   const best = async (job: Record<string, unknown>) => {
