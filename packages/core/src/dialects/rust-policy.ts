@@ -238,14 +238,14 @@ function action(a: unknown): Act {
 export class NetworkPolicyBuilder<Out = WirePolicy> {
   private egressDefault: Act = "deny";
   private ingressDefault: Act = "allow";
-  private readonly rules: WireRule[] = [];
+  private readonly committed: WireRule[] = [];
   private readonly errors: string[] = [];
   private count = 0;
   /** @param convert maps the built wire policy to the returned shape. */
   constructor(private readonly convert: (p: WirePolicy) => Out = (p) => p as unknown as Out) {}
   /** @internal */ nextIndex(): number { return this.count++; }
   /** @internal */ recordError(e: string): void { this.errors.push(e); }
-  /** @internal */ pushRule(r: WireRule): void { this.rules.push(r); }
+  /** @internal */ pushRule(r: WireRule): void { this.committed.push(r); }
   /** Default for outbound traffic. */
   defaultEgress(a: Act | "Allow" | "Deny"): this { this.egressDefault = action(a); return this; }
   /** Default for inbound traffic. */
@@ -267,13 +267,13 @@ export class NetworkPolicyBuilder<Out = WirePolicy> {
   rule(cb: ((r: RuleBuilder) => unknown) | WireRule): this {
     if (typeof cb !== "function") {
       this.nextIndex();
-      this.rules.push(cb);
+      this.committed.push(cb);
       return this;
     }
     return this.closure(undefined, cb);
   }
   /** Several prepared rules, appended. */
-  rules_(rules: WireRule[]): this { for (const r of rules) this.rule(r); return this; }
+  rules(list: WireRule[]): this { for (const r of list) this.rule(r); return this; }
   /** The policy in the builder's output shape; throws the first {@link BuildError}. */
   build(): Out {
     return this.convert(this.buildWire());
@@ -282,7 +282,7 @@ export class NetworkPolicyBuilder<Out = WirePolicy> {
   buildWire(): WirePolicy {
     const e = this.errors[0];
     if (e !== undefined) throw new BuildError(e);
-    return { default_egress: this.egressDefault, default_ingress: this.ingressDefault, rules: this.rules.map((r) => ({ ...r })) };
+    return { default_egress: this.egressDefault, default_ingress: this.ingressDefault, rules: this.committed.map((r) => ({ ...r })) };
   }
 }
 
