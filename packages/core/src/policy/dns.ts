@@ -3,7 +3,7 @@
  * resolver policy (only when the guest addressed a non-gateway resolver) → rebind protection over
  * the upstream answers. Pure: the caller supplies the answers.
  */
-import { formatIp, parseIp, type IpAddr } from "../net/ip.js";
+import { formatIp, parseIp, unmapIp, type IpAddr } from "../net/ip.js";
 import type { CompiledPolicy } from "./compile.js";
 import { parseGateway } from "./groups.js";
 import type { Decision, GatewayLike } from "./types.js";
@@ -55,7 +55,7 @@ export function dnsPipeline(policy: CompiledPolicy, q: DnsPipelineInput): DnsPip
     return { rcode: "NXDOMAIN", step: "name", reason: nameDecision.reason, decision: nameDecision };
   }
   if (q.resolverIp !== undefined) {
-    const ip = asIp(q.resolverIp, "resolverIp");
+    const ip = unmapIp(asIp(q.resolverIp, "resolverIp"));
     const gw = parseGateway(q.gateway);
     const isGateway =
       (ip.family === 4 && ip.v4 === gw.v4) ||

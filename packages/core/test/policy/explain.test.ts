@@ -103,6 +103,7 @@ describe("dnsPipeline", () => {
     expect(q({ transport: "dot" })).toMatchObject({ rcode: "NXDOMAIN", step: "name" });
     expect(q({ resolverIp: "10.0.0.53" })).toMatchObject({ rcode: "NXDOMAIN", step: "resolver" });
     expect(q({ resolverIp: "172.16.0.1", answers: ["93.184.216.34"] })).toMatchObject({ rcode: "NOERROR" });
+    expect(q({ resolverIp: "::ffff:172.16.0.1" })).toMatchObject({ rcode: "NOERROR" }); // mapped gateway is the gateway
     expect(q({ answers: ["10.0.0.1"] })).toMatchObject({ rcode: "NXDOMAIN", step: "rebind" });
     expect(q({ answers: ["10.0.0.1"], rebindProtection: false })).toMatchObject({ rcode: "NOERROR" });
   });
