@@ -131,3 +131,23 @@ describe("EDNS payload limit", () => {
     for (let n = 0; n < q.length; n++) expect(() => ednsPayloadLimit(q.subarray(0, n))).not.toThrow();
   });
 });
+
+describe("DNS over TCP stream", () => {
+  it("frames answers, keeps order, and ends (FIN) when idle", async () => {
+    const { createDnsStream } = await import("../../src/stack/tcp/dns-stream.js");
+    const slowFirst = {
+      async handle(q: Uint8Array) {
+        if (q[1] === 1) await new Promise((r) => setTimeout(r, 30));
+        return Uint8Array.from(q);
+      },
+    };
+    const ip = { family: 4 as const, v4: 1 };
+    const d = createDnsStream(slowFirst, { transport: "tcp", resolverIp: ip, clientIp: ip }, 100);
+    const out: Buffer[] = [];
+    d.on("data", (b: Buffer) => out.push(b));
+    const ended = new Promise<void>((r) => d.on("end", () => r()));
+    d.write(Buffer.from([0, 2, 0, 1, 0, 2, 0, 2]));
+    await ended;
+    expect([...Buffer.concat(out)]).toEqual([0, 2, 0, 1, 0, 2, 0, 2]);
+  });
+});

@@ -15,11 +15,20 @@ export function createDnsStream(dns: DnsHandler, ctx: Omit<DnsQueryContext, "max
   let timer: NodeJS.Timeout | null = null;
   const touch = (): void => {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => d.destroy(), idleMs);
+    // Idle: end our side (FIN to the guest) rather than resetting.
+    timer = setTimeout(() => {
+      ended = true;
+      maybeEnd();
+    }, idleMs);
     timer.unref?.();
   };
+  let pushedEnd = false;
   const maybeEnd = (): void => {
-    if (ended && inflight === 0) d.push(null);
+    if (ended && inflight === 0 && !pushedEnd) {
+      pushedEnd = true;
+      if (timer) clearTimeout(timer);
+      d.push(null);
+    }
   };
   const d = new Duplex({
     allowHalfOpen: true,
