@@ -82,12 +82,12 @@ func (x *NetworkConfig) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *NetworkConfig) Validate(path string) error {
 	for i1 := range x.DenyDomainSuffixes {
-		if err := networkConfigCheckStr((x.DenyDomainSuffixes)[i1], fmt.Sprintf("%s[%d]", path + ".deny_domain_suffixes", i1), 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr((x.DenyDomainSuffixes)[i1], fmt.Sprintf("%s[%d]", path+".deny_domain_suffixes", i1), 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	for i2 := range x.DenyDomains {
-		if err := networkConfigCheckStr((x.DenyDomains)[i2], fmt.Sprintf("%s[%d]", path + ".deny_domains", i2), 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr((x.DenyDomains)[i2], fmt.Sprintf("%s[%d]", path+".deny_domains", i2), 1, -1, nil); err != nil {
 			return err
 		}
 	}
@@ -97,7 +97,7 @@ func (x *NetworkConfig) Validate(path string) error {
 		}
 	}
 	for i3 := range x.HostAliases {
-		if err := networkConfigCheckStr((x.HostAliases)[i3], fmt.Sprintf("%s[%d]", path + ".host_aliases", i3), 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr((x.HostAliases)[i3], fmt.Sprintf("%s[%d]", path+".host_aliases", i3), 1, -1, nil); err != nil {
 			return err
 		}
 	}
@@ -107,17 +107,17 @@ func (x *NetworkConfig) Validate(path string) error {
 		}
 	}
 	if x.Ipv4Pool != nil {
-		if err := networkConfigCheckStr(*x.Ipv4Pool, path + ".ipv4_pool", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.Ipv4Pool, path+".ipv4_pool", 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.Ipv6Pool != nil {
-		if err := networkConfigCheckStr(*x.Ipv6Pool, path + ".ipv6_pool", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.Ipv6Pool, path+".ipv6_pool", 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.MaxConnections != nil {
-		if err := networkConfigCheckInt(int64(*x.MaxConnections), path + ".max_connections", 1, 4096); err != nil {
+		if err := networkConfigCheckInt(int64(*x.MaxConnections), path+".max_connections", 1, 4096); err != nil {
 			return err
 		}
 	}
@@ -127,7 +127,7 @@ func (x *NetworkConfig) Validate(path string) error {
 		}
 	}
 	for i4 := range x.Ports {
-		if err := ((x.Ports)[i4]).Validate(fmt.Sprintf("%s[%d]", path + ".ports", i4)); err != nil {
+		if err := ((x.Ports)[i4]).Validate(fmt.Sprintf("%s[%d]", path+".ports", i4)); err != nil {
 			return err
 		}
 	}
@@ -173,12 +173,12 @@ func (x *DNSConfig) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *DNSConfig) Validate(path string) error {
 	for i6 := range x.Nameservers {
-		if err := networkConfigCheckStr((x.Nameservers)[i6], fmt.Sprintf("%s[%d]", path + ".nameservers", i6), 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr((x.Nameservers)[i6], fmt.Sprintf("%s[%d]", path+".nameservers", i6), 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.QueryTimeoutMS != nil {
-		if err := networkConfigCheckInt(int64(*x.QueryTimeoutMS), path + ".query_timeout_ms", 1, 600000); err != nil {
+		if err := networkConfigCheckInt(int64(*x.QueryTimeoutMS), path+".query_timeout_ms", 1, 600000); err != nil {
 			return err
 		}
 	}
@@ -216,22 +216,22 @@ func (x *InterfaceConfig) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *InterfaceConfig) Validate(path string) error {
 	if x.Ipv4Address != nil {
-		if err := networkConfigCheckStr(*x.Ipv4Address, path + ".ipv4_address", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.Ipv4Address, path+".ipv4_address", 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.Ipv6Address != nil {
-		if err := networkConfigCheckStr(*x.Ipv6Address, path + ".ipv6_address", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.Ipv6Address, path+".ipv6_address", 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.MAC != nil {
-		if err := networkConfigCheckStr(*x.MAC, path + ".mac", -1, -1, networkConfigRe0); err != nil {
+		if err := networkConfigCheckStr(*x.MAC, path+".mac", -1, -1, networkConfigRe0); err != nil {
 			return err
 		}
 	}
 	if x.MTU != nil {
-		if err := networkConfigCheckInt(int64(*x.MTU), path + ".mtu", 576, 65520); err != nil {
+		if err := networkConfigCheckInt(int64(*x.MTU), path+".mtu", 576, 65520); err != nil {
 			return err
 		}
 	}
@@ -269,7 +269,7 @@ func (x *NetworkPolicy) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *NetworkPolicy) Validate(path string) error {
 	for i7 := range x.Rules {
-		if err := ((x.Rules)[i7]).Validate(fmt.Sprintf("%s[%d]", path + ".rules", i7)); err != nil {
+		if err := ((x.Rules)[i7]).Validate(fmt.Sprintf("%s[%d]", path+".rules", i7)); err != nil {
 			return err
 		}
 	}
@@ -310,7 +310,7 @@ func (x *Rule) Validate(path string) error {
 		return err
 	}
 	for i8 := range x.Ports {
-		if err := ((x.Ports)[i8]).Validate(fmt.Sprintf("%s[%d]", path + ".ports", i8)); err != nil {
+		if err := ((x.Ports)[i8]).Validate(fmt.Sprintf("%s[%d]", path+".ports", i8)); err != nil {
 			return err
 		}
 	}
@@ -342,10 +342,10 @@ func (x *PortRange) UnmarshalJSON(data []byte) error {
 
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *PortRange) Validate(path string) error {
-	if err := networkConfigCheckInt(int64(x.End), path + ".end", 0, 65535); err != nil {
+	if err := networkConfigCheckInt(int64(x.End), path+".end", 0, 65535); err != nil {
 		return err
 	}
-	if err := networkConfigCheckInt(int64(x.Start), path + ".start", 0, 65535); err != nil {
+	if err := networkConfigCheckInt(int64(x.Start), path+".start", 0, 65535); err != nil {
 		return err
 	}
 	return nil
@@ -380,15 +380,15 @@ func (x *PublishedPort) UnmarshalJSON(data []byte) error {
 
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *PublishedPort) Validate(path string) error {
-	if err := networkConfigCheckInt(int64(x.GuestPort), path + ".guest_port", 0, 65535); err != nil {
+	if err := networkConfigCheckInt(int64(x.GuestPort), path+".guest_port", 0, 65535); err != nil {
 		return err
 	}
 	if x.HostBind != nil {
-		if err := networkConfigCheckStr(*x.HostBind, path + ".host_bind", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.HostBind, path+".host_bind", 1, -1, nil); err != nil {
 			return err
 		}
 	}
-	if err := networkConfigCheckInt(int64(x.HostPort), path + ".host_port", 0, 65535); err != nil {
+	if err := networkConfigCheckInt(int64(x.HostPort), path+".host_port", 0, 65535); err != nil {
 		return err
 	}
 	return nil
@@ -426,7 +426,7 @@ func (x *SecretsConfig) Validate(path string) error {
 		}
 	}
 	for i10 := range x.Secrets {
-		if err := ((x.Secrets)[i10]).Validate(fmt.Sprintf("%s[%d]", path + ".secrets", i10)); err != nil {
+		if err := ((x.Secrets)[i10]).Validate(fmt.Sprintf("%s[%d]", path+".secrets", i10)); err != nil {
 			return err
 		}
 	}
@@ -468,15 +468,15 @@ func (x *SecretEntry) UnmarshalJSON(data []byte) error {
 
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *SecretEntry) Validate(path string) error {
-	if err := networkConfigCheckLen(len(x.AllowedHosts), path + ".allowed_hosts", 1, -1); err != nil {
+	if err := networkConfigCheckLen(len(x.AllowedHosts), path+".allowed_hosts", 1, -1); err != nil {
 		return err
 	}
 	for i11 := range x.AllowedHosts {
-		if err := ((x.AllowedHosts)[i11]).Validate(fmt.Sprintf("%s[%d]", path + ".allowed_hosts", i11)); err != nil {
+		if err := ((x.AllowedHosts)[i11]).Validate(fmt.Sprintf("%s[%d]", path+".allowed_hosts", i11)); err != nil {
 			return err
 		}
 	}
-	if err := networkConfigCheckStr(x.EnvVar, path + ".env_var", 1, -1, networkConfigRe1); err != nil {
+	if err := networkConfigCheckStr(x.EnvVar, path+".env_var", 1, -1, networkConfigRe1); err != nil {
 		return err
 	}
 	if x.Injection != nil {
@@ -490,7 +490,7 @@ func (x *SecretEntry) Validate(path string) error {
 		}
 	}
 	if x.Placeholder != nil {
-		if err := networkConfigCheckStr(*x.Placeholder, path + ".placeholder", 1, 1024, networkConfigRe2); err != nil {
+		if err := networkConfigCheckStr(*x.Placeholder, path+".placeholder", 1, 1024, networkConfigRe2); err != nil {
 			return err
 		}
 	}
@@ -574,7 +574,7 @@ func (x *TLSConfig) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *TLSConfig) Validate(path string) error {
 	for i12 := range x.Bypass {
-		if err := networkConfigCheckStr((x.Bypass)[i12], fmt.Sprintf("%s[%d]", path + ".bypass", i12), 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr((x.Bypass)[i12], fmt.Sprintf("%s[%d]", path+".bypass", i12), 1, -1, nil); err != nil {
 			return err
 		}
 	}
@@ -589,22 +589,22 @@ func (x *TLSConfig) Validate(path string) error {
 		}
 	}
 	for i13 := range x.InterceptedPorts {
-		if err := networkConfigCheckInt(int64((x.InterceptedPorts)[i13]), fmt.Sprintf("%s[%d]", path + ".intercepted_ports", i13), 0, 65535); err != nil {
+		if err := networkConfigCheckInt(int64((x.InterceptedPorts)[i13]), fmt.Sprintf("%s[%d]", path+".intercepted_ports", i13), 0, 65535); err != nil {
 			return err
 		}
 	}
 	for i14 := range x.ScopedUpstreamCACERT {
-		if err := ((x.ScopedUpstreamCACERT)[i14]).Validate(fmt.Sprintf("%s[%d]", path + ".scoped_upstream_ca_cert", i14)); err != nil {
+		if err := ((x.ScopedUpstreamCACERT)[i14]).Validate(fmt.Sprintf("%s[%d]", path+".scoped_upstream_ca_cert", i14)); err != nil {
 			return err
 		}
 	}
 	for i15 := range x.ScopedVerifyUpstream {
-		if err := ((x.ScopedVerifyUpstream)[i15]).Validate(fmt.Sprintf("%s[%d]", path + ".scoped_verify_upstream", i15)); err != nil {
+		if err := ((x.ScopedVerifyUpstream)[i15]).Validate(fmt.Sprintf("%s[%d]", path+".scoped_verify_upstream", i15)); err != nil {
 			return err
 		}
 	}
 	for i16 := range x.UpstreamCACERT {
-		if err := networkConfigCheckStr((x.UpstreamCACERT)[i16], fmt.Sprintf("%s[%d]", path + ".upstream_ca_cert", i16), 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr((x.UpstreamCACERT)[i16], fmt.Sprintf("%s[%d]", path+".upstream_ca_cert", i16), 1, -1, nil); err != nil {
 			return err
 		}
 	}
@@ -638,12 +638,12 @@ func (x *LeafCache) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *LeafCache) Validate(path string) error {
 	if x.Capacity != nil {
-		if err := networkConfigCheckInt(int64(*x.Capacity), path + ".capacity", 1, 1000000); err != nil {
+		if err := networkConfigCheckInt(int64(*x.Capacity), path+".capacity", 1, 1000000); err != nil {
 			return err
 		}
 	}
 	if x.ValidityHours != nil {
-		if err := networkConfigCheckInt(int64(*x.ValidityHours), path + ".validity_hours", 1, 8760); err != nil {
+		if err := networkConfigCheckInt(int64(*x.ValidityHours), path+".validity_hours", 1, 8760); err != nil {
 			return err
 		}
 	}
@@ -677,12 +677,12 @@ func (x *InterceptCA) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *InterceptCA) Validate(path string) error {
 	if x.CERTPath != nil {
-		if err := networkConfigCheckStr(*x.CERTPath, path + ".cert_path", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.CERTPath, path+".cert_path", 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.KeyPath != nil {
-		if err := networkConfigCheckStr(*x.KeyPath, path + ".key_path", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.KeyPath, path+".key_path", 1, -1, nil); err != nil {
 			return err
 		}
 	}
@@ -713,10 +713,10 @@ func (x *ScopedCA) UnmarshalJSON(data []byte) error {
 
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *ScopedCA) Validate(path string) error {
-	if err := networkConfigCheckStr(x.Path, path + ".path", 1, -1, nil); err != nil {
+	if err := networkConfigCheckStr(x.Path, path+".path", 1, -1, nil); err != nil {
 		return err
 	}
-	if err := networkConfigCheckStr(x.Pattern, path + ".pattern", 1, -1, nil); err != nil {
+	if err := networkConfigCheckStr(x.Pattern, path+".pattern", 1, -1, nil); err != nil {
 		return err
 	}
 	return nil
@@ -746,7 +746,7 @@ func (x *ScopedVerify) UnmarshalJSON(data []byte) error {
 
 // Validate checks the constraints encoding/json cannot express; path is the JSON path of x.
 func (x *ScopedVerify) Validate(path string) error {
-	if err := networkConfigCheckStr(x.Pattern, path + ".pattern", 1, -1, nil); err != nil {
+	if err := networkConfigCheckStr(x.Pattern, path+".pattern", 1, -1, nil); err != nil {
 		return err
 	}
 	return nil
@@ -1061,17 +1061,17 @@ func (x *Destination) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints of the set alternative; path is the JSON path of x.
 func (x *Destination) Validate(path string) error {
 	if x.Cidr != nil {
-		if err := networkConfigCheckStr(*x.Cidr, path + ".cidr", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.Cidr, path+".cidr", 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.Domain != nil {
-		if err := networkConfigCheckStr(*x.Domain, path + ".domain", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.Domain, path+".domain", 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.DomainSuffix != nil {
-		if err := networkConfigCheckStr(*x.DomainSuffix, path + ".domain_suffix", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.DomainSuffix, path+".domain_suffix", 1, -1, nil); err != nil {
 			return err
 		}
 	}
@@ -1169,12 +1169,12 @@ func (x *HostPattern) UnmarshalJSON(data []byte) error {
 // Validate checks the constraints of the set alternative; path is the JSON path of x.
 func (x *HostPattern) Validate(path string) error {
 	if x.Exact != nil {
-		if err := networkConfigCheckStr(*x.Exact, path + ".exact", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.Exact, path+".exact", 1, -1, nil); err != nil {
 			return err
 		}
 	}
 	if x.Wildcard != nil {
-		if err := networkConfigCheckStr(*x.Wildcard, path + ".wildcard", 1, -1, nil); err != nil {
+		if err := networkConfigCheckStr(*x.Wildcard, path+".wildcard", 1, -1, nil); err != nil {
 			return err
 		}
 	}
@@ -1258,7 +1258,7 @@ func (x *ViolationAction) UnmarshalJSON(data []byte) error {
 func (x *ViolationAction) Validate(path string) error {
 	if x.Passthrough != nil {
 		for i17 := range *x.Passthrough {
-			if err := ((*x.Passthrough)[i17]).Validate(fmt.Sprintf("%s[%d]", path + ".passthrough", i17)); err != nil {
+			if err := ((*x.Passthrough)[i17]).Validate(fmt.Sprintf("%s[%d]", path+".passthrough", i17)); err != nil {
 				return err
 			}
 		}

@@ -123,7 +123,8 @@ export function fixGo(text: string, model: SchemaModel): string {
       }
       case "object":
       case "union":
-        return wrap(`(${e}).Validate(${p})`);
+        // gofmt spaces a lone binary argument (`f(a + b)`) but not one among several (`f(a+b, c)`).
+        return wrap(`(${e}).Validate(${p.replace(/^path\+"/, 'path + "')})`);
       default:
         return [];
     }
@@ -145,13 +146,13 @@ export function fixGo(text: string, model: SchemaModel): string {
       const ty = tyName(prop.ty);
       if (prop.required) {
         body.push(`\t${f.name} ${ty} \`json:${q(f.key)}\``);
-        vchecks.push(...checks(prop.ty, `x.${f.name}`, `path + ${q("." + f.key)}`));
+        vchecks.push(...checks(prop.ty, `x.${f.name}`, `path+${q("." + f.key)}`));
       } else if (prop.ty.k === "array") {
         body.push(`\t${f.name} ${ty} \`json:${q(f.key + ",omitzero")}\``);
-        vchecks.push(...checks(prop.ty, `x.${f.name}`, `path + ${q("." + f.key)}`));
+        vchecks.push(...checks(prop.ty, `x.${f.name}`, `path+${q("." + f.key)}`));
       } else {
         body.push(`\t${f.name} *${ty} \`json:${q(f.key + ",omitempty")}\``);
-        const inner = checks(prop.ty, `*x.${f.name}`, `path + ${q("." + f.key)}`);
+        const inner = checks(prop.ty, `*x.${f.name}`, `path+${q("." + f.key)}`);
         if (inner.length) vchecks.push(`if x.${f.name} != nil {`, ...inner.map((l) => `\t${l}`), "}");
       }
     }
@@ -309,7 +310,7 @@ function emitUnion(u: UnionModel, pfx: string, tyName: (t: Ty) => string, checks
     `func (x *${u.name}) Validate(path string) error {`,
   );
   for (const v of singles) {
-    const c = checks(v.ty, `*x.${pascal(v.key)}`, `path + ${q("." + v.key)}`);
+    const c = checks(v.ty, `*x.${pascal(v.key)}`, `path+${q("." + v.key)}`);
     if (c.length) out.push(`\tif x.${pascal(v.key)} != nil {`, ...c.map((l) => `\t\t${l}`), "\t}");
   }
   out.push("\treturn nil", "}", "");
