@@ -38,6 +38,11 @@ describe("emitAnnotations", () => {
     });
   });
 
+  it("a list of provider paths is consumed by the networks without a socket, in order", () => {
+    const ann = emitAnnotations({ networks: [net({ mac: "02:00:00:00:00:01", socket: "/tmp/passt.sock" }), net({ mac: "02:00:00:00:00:02" }), net({ mac: "02:00:00:00:00:03" })] }, ["/np/a.sock", "/np/b.sock"]);
+    expect(Object.values(ann).map((v) => v.split(",")[0])).toEqual(["socket=/tmp/passt.sock", "socket=/np/a.sock", "socket=/np/b.sock"]);
+  });
+
   it("keeps an explicit socket and numbers networks in order", () => {
     const ann = emitAnnotations({ networks: [net({ mac: "02:00:00:00:00:01", socket: "/tmp/passt.sock" }), net({ mac: "02:00:00:00:00:02", dhcp: true })] }, (i) => `/tmp/np${i}.sock`);
     expect(Object.keys(ann)).toEqual(["io.containerd.nerdbox.network.0", "io.containerd.nerdbox.network.1"]);
@@ -63,9 +68,10 @@ describe("emitAnnotations", () => {
         const mode = pick(["unixstream", "unixgram"] as const);
         networks.push(net({ mac, mode, dhcp: addrs.length === 0 && r() < 0.5, addrs, features, vfkit: mode === "unixgram" && r() < 0.5, vnet_hdr: r() < 0.1, socket: r() < 0.3 ? `/tmp/explicit=${i}.sock` : "" }));
       }
-      const sockets = networks.map((_, i) => `/run/np/${iter}-${i}.sock`);
+      const sockets = networks.filter((n) => n.socket === "").map((_, k) => `/run/np/${iter}-${k}.sock`);
       const back = roundTrip(networks, sockets);
-      const want = networks.map((n, i) => ({ ...n, socket: n.socket || sockets[i]!, features: names.filter((f) => n.features.includes(f)) }));
+      let k = 0;
+      const want = networks.map((n) => ({ ...n, socket: n.socket || sockets[k++]!, features: names.filter((f) => n.features.includes(f)) }));
       expect(back).toEqual(want);
     }
   });
@@ -78,5 +84,6 @@ describe("emitAnnotations", () => {
     expect(() => emitAnnotations({ networks: [net({ mac: "02:00:00:00:00:01", socket: "/a,b" })] })).toThrow("networks[0].socket");
     expect(() => emitAnnotations({ networks: [net({ mac: "02:00:00:00:00:01" })] })).toThrow("networks[0].socket: empty");
     expect(() => emitAnnotations({ networks: [net({ mac: "02:00:00:00:00:01" }), net({ mac: "02:00:00:00:00:02" })] }, "/one.sock")).toThrow("each NIC needs its own socket");
+    expect(() => emitAnnotations({ networks: [net({ mac: "02:00:00:00:00:01" })] }, ["/a.sock", "/b.sock"])).toThrow("2 provider socket paths for 1 network(s) without a socket");
   });
 });

@@ -8,7 +8,7 @@
  */
 import { toNerdboxNetwork, KrunConfigError } from "../config/convert.js";
 import type { KrunNetworkSettings } from "../config/types.js";
-import type { ProviderSockets } from "../nerdbox/emit.js";
+import { resolveSockets, type ProviderSockets } from "../nerdbox/emit.js";
 import { macString } from "../go/mac.js";
 import { netCall, upstreamResult, ACCEPTED_FLAGS, type NetCall } from "./plan.js";
 import type { PlanCall } from "./signatures.js";
@@ -98,18 +98,16 @@ export function planVm(vm: KrunVmSpec, network: KrunVmNetwork): KrunPlan {
   const { settings } = network;
   const nics: NetCall[] = [];
   const macs = new Map<string, number>();
-  const emptyCount = settings.networks.filter((n) => n.socket === "").length;
+  let sockets: string[] = settings.networks.map((n) => n.socket);
+  try {
+    sockets = resolveSockets(settings.networks, network.providerSockets);
+  } catch (e) {
+    if (!(e instanceof KrunConfigError)) throw e;
+    problems.push(e.message);
+  }
   settings.networks.forEach((n, i) => {
     const path = `networks[${i}]`;
-    let socket = n.socket;
-    if (socket === "") {
-      const ps = network.providerSockets;
-      if (typeof ps === "function") socket = ps(i);
-      else if (typeof ps === "string") {
-        if (emptyCount > 1) problems.push(`${path}.socket: one provider path for ${emptyCount} NICs; each NIC needs its own socket`);
-        socket = ps;
-      } else if (Array.isArray(ps)) socket = ps[i] ?? "";
-    }
+    const socket = sockets[i] ?? "";
     let parsed;
     try {
       parsed = toNerdboxNetwork(n, path, socket);

@@ -11,7 +11,11 @@ import type { NerdboxNetwork } from "./network.js";
 import { toNerdboxNetwork, KrunConfigError } from "../config/convert.js";
 import type { KrunNetworkSettings } from "../config/types.js";
 
-/** Where the provider listens: one path for all empty-socket networks (only valid for one), one per network, or a function. */
+/**
+ * Where the provider listens, for the networks whose `socket` is empty: one path (only valid when
+ * one network needs it), a list consumed in order by those networks, or a function of the
+ * network's index.
+ */
 export type ProviderSockets = string | readonly string[] | ((index: number) => string);
 
 /** The annotation value nerdbox parses back into `n` (fields in nerdbox's documented order). */
@@ -26,14 +30,26 @@ export function annotationValue(n: NerdboxNetwork): string {
   return fields.join(",");
 }
 
-function socketFor(sockets: ProviderSockets | undefined, i: number, emptyCount: number): string {
-  if (sockets === undefined) return "";
-  if (typeof sockets === "function") return sockets(i);
-  if (typeof sockets === "string") {
-    if (emptyCount > 1) throw new KrunConfigError("networks", `${emptyCount} networks have no socket but one provider path was given; each NIC needs its own socket`);
-    return sockets;
+/**
+ * The socket path of every network: its own `socket`, else the next provider path.
+ * @throws KrunConfigError when a network is left without a socket or paths are left over.
+ */
+export function resolveSockets(networks: readonly { socket: string }[], providerSockets?: ProviderSockets): string[] {
+  const empty = networks.map((n, i) => (n.socket === "" ? i : -1)).filter((i) => i >= 0);
+  if (typeof providerSockets === "string" && empty.length > 1) {
+    throw new KrunConfigError("networks", `${empty.length} networks have no socket but one provider path was given; each NIC needs its own socket`);
   }
-  return sockets[i] ?? "";
+  if (Array.isArray(providerSockets) && providerSockets.length > empty.length) {
+    throw new KrunConfigError("networks", `${providerSockets.length} provider socket paths for ${empty.length} network(s) without a socket`);
+  }
+  let next = 0;
+  return networks.map((n, i) => {
+    if (n.socket !== "") return n.socket;
+    if (providerSockets === undefined) return "";
+    if (typeof providerSockets === "function") return providerSockets(i);
+    if (typeof providerSockets === "string") return providerSockets;
+    return (providerSockets as readonly string[])[next++] ?? "";
+  });
 }
 
 /**
@@ -43,10 +59,9 @@ function socketFor(sockets: ProviderSockets | undefined, i: number, emptyCount: 
  */
 export function emitAnnotations(settings: Pick<KrunNetworkSettings, "networks">, providerSockets?: ProviderSockets): Record<string, string> {
   const out: Record<string, string> = {};
-  const emptyCount = settings.networks.filter((n) => n.socket === "").length;
+  const sockets = resolveSockets(settings.networks, providerSockets);
   settings.networks.forEach((n, i) => {
-    const socket = n.socket !== "" ? n.socket : socketFor(providerSockets, i, emptyCount);
-    out[`${NETWORK_ANNOTATION_PREFIX}${i}`] = annotationValue(toNerdboxNetwork(n, `networks[${i}]`, socket));
+    out[`${NETWORK_ANNOTATION_PREFIX}${i}`] = annotationValue(toNerdboxNetwork(n, `networks[${i}]`, sockets[i]!));
   });
   return out;
 }
