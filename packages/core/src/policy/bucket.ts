@@ -131,25 +131,26 @@ function buildJump(
     }
     return id;
   };
-  const visit = (n: number, depth: number, value: number, acc: number[]): void => {
+  const visit = (n: number, depth: number, value: number, acc: number[], accId: number): void => {
     const s = slot[n]!;
     const here = s >= 0 ? [...acc, ...values[s]!] : acc;
+    const hereId = s >= 0 ? intern(here) : accId;
     if (depth === JUMP_BITS) {
       node[value] = n;
-      list[value] = intern(here);
+      list[value] = hereId;
       return;
     }
     for (let bit = 0; bit < 2; bit++) {
       const c = bit === 0 ? left[n]! : right[n]!;
       const v = value * 2 + bit;
-      if (c >= 0) visit(c, depth + 1, v, here);
-      else {
+      if (c >= 0) visit(c, depth + 1, v, here, hereId);
+      else if (hereId >= 0) {
         const span = 1 << (JUMP_BITS - 1 - depth);
-        list.fill(intern(here), v * span, (v + 1) * span);
+        list.fill(hereId, v * span, (v + 1) * span);
       }
     }
   };
-  visit(0, 0, 0, []);
+  visit(0, 0, 0, [], -1);
   const tab = new Int32Array(2 * size);
   for (let i = 0; i < size; i++) {
     tab[2 * i] = node[i]!;

@@ -7,9 +7,24 @@
 /** Result of parsing a domain name: the canonical name or an error text. */
 export type DomainNameResult = { ok: true; name: string } | { ok: false; error: string };
 
+/** UTF-8 byte length of a string (no allocation). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 function labelError(label: string, name: string): string | undefined {
   if (label.length === 0) return `invalid domain name: empty label in \`${name}\``;
-  if (new TextEncoder().encode(label).length > 63) return `invalid domain name: label \`${label}\` is longer than 63 bytes`;
+  if (utf8Length(label) > 63) return `invalid domain name: label \`${label}\` is longer than 63 bytes`;
   if (label === "*") return undefined; // a literal `*` label is accepted (and never matches)
   if (label.charCodeAt(0) === 45) return `invalid domain name: label \`${label}\` starts with \`-\``;
   for (let i = 0; i < label.length; i++) {
@@ -34,7 +49,7 @@ export function parseDomainName(input: string): DomainNameResult {
   while (b > a && input.charCodeAt(b - 1) === 46) b--;
   const trimmed = input.slice(a, b);
   if (trimmed.length === 0) return { ok: false, error: "domain name is empty" };
-  if (new TextEncoder().encode(trimmed).length > 253) {
+  if (utf8Length(trimmed) > 253) {
     return { ok: false, error: `invalid domain name: \`${trimmed}\` is longer than 253 bytes` };
   }
   for (const label of trimmed.split(".")) {
