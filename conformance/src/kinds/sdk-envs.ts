@@ -5,7 +5,7 @@
  * TypeScript (the SDK namespace and a fresh `n` network builder), each with the function that
  * turns an evaluation result into its bag.
  */
-import { goDialect, pythonDialect, rustDialect, tsSdkDialect, type CanonicalNetworkConfig, type NetworkPolicy as WirePolicy } from "@sandbox/core";
+import { goDialect, pythonDialect, quicksandDialect, rustDialect, tsSdkDialect, type CanonicalNetworkConfig, type NetworkPolicy as WirePolicy } from "@sandbox/core";
 import type { ExprEnv } from "../interp/index.js";
 import { configBag, policyBag } from "./sdk-bags.js";
 
@@ -108,4 +108,19 @@ export function goBag(v: unknown): Record<string, unknown> {
   }
   if (typeof v === "object" && v !== null && !Array.isArray(v)) return configBag(fromGoNetworkConfig(v as goDialect.GoNetworkConfig));
   throw new Error(`go expression produced an unsupported value: ${JSON.stringify(v)}`);
+}
+
+/** quicksand names: `Sandbox(...)` (network keyword arguments only), `NetworkMode`, `PortForward`. */
+export function quicksandEnv(): ExprEnv {
+  const NETWORK_KWARGS = new Set(["network_mode", "port_forwards", "agent_port", "arch", "smb_cmd"]);
+  return {
+    names: {
+      Sandbox: (kwargs: Record<string, unknown> = {}) => {
+        const net = Object.fromEntries(Object.entries(kwargs).filter(([k]) => NETWORK_KWARGS.has(k)));
+        return { sandbox: quicksandDialect.fromQuicksand(net as quicksandDialect.QuicksandSandboxArgs) };
+      },
+      NetworkMode: { NONE: "none", MOUNTS_ONLY: "mounts_only", FULL: "full" },
+      PortForward: (kwargs: { host: number; guest: number }) => ({ host: kwargs.host, guest: kwargs.guest }),
+    },
+  };
 }

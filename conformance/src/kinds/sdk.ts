@@ -1,6 +1,6 @@
 /**
  * `sdk_translation` probes: `probe.sdk` selects the dialect (go, python, rust, typescript,
- * runtime); `probe.input` is either JSON in that SDK's shape (a whole network config, a rule
+^ * runtime, quicksand); `probe.input` is either JSON in that SDK's shape (a whole network config, a rule
  * list, or a rule fragment such as `{destination: ...}`) or code in that SDK's syntax, run by the
  * expression interpreter against the dialect's API. The result is a bag of views that the runner
  * projects onto the vector's expected keys.
@@ -18,10 +18,10 @@ import {
 } from "@sandbox/core";
 import { evaluateExpr } from "../interp/index.js";
 import type { Probe } from "../protocol.js";
-import { planAddresses } from "./external.js";
+import { planAddresses, runQemuNetdev } from "./external.js";
 import { ProbeError } from "./policy.js";
 import { configBag, fragmentBag, policyBag } from "./sdk-bags.js";
-import { goBag, goEnv, pythonBag, pythonEnv, rustBag, rustEnv, typescriptBag, typescriptEnv } from "./sdk-envs.js";
+import { goBag, goEnv, quicksandEnv, pythonBag, pythonEnv, rustBag, rustEnv, typescriptBag, typescriptEnv } from "./sdk-envs.js";
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -109,6 +109,14 @@ async function runtimeTranslate(input: unknown): Promise<Record<string, unknown>
   return configBag(r.config, { platform_policy: r.platformPolicy });
 }
 
+async function quicksandTranslate(input: unknown): Promise<Record<string, unknown>> {
+  if (typeof input !== "string") throw new ProbeError("quicksand input must be code such as Sandbox(network_mode=NetworkMode.FULL)");
+  const v = evaluateExpr(input, quicksandEnv()) as { sandbox?: Record<string, unknown> };
+  if (v.sandbox === undefined) throw new Error("quicksand expression must be a Sandbox(...) call");
+  const r = (await runQemuNetdev({}, { kind: "qemu_netdev", ...v.sandbox })) as { argv: string[] };
+  return { ...v.sandbox, argv: r.argv, accepted: true };
+}
+
 /** Runs one `sdk_translation` probe. */
 export async function runSdkTranslation(_c: Record<string, unknown>, p: Probe): Promise<unknown> {
   switch (p.sdk) {
@@ -122,7 +130,9 @@ export async function runSdkTranslation(_c: Record<string, unknown>, p: Probe): 
       return rustTranslate(p.input);
     case "runtime":
       return runtimeTranslate(p.input);
+    case "quicksand":
+      return quicksandTranslate(p.input);
     default:
-      throw new Error(`probe.sdk: ${JSON.stringify(p.sdk)}; expected go, python, rust, typescript or runtime`);
+      throw new Error(`probe.sdk: ${JSON.stringify(p.sdk)}; expected go, python, rust, typescript, runtime or quicksand`);
   }
 }
