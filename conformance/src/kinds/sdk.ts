@@ -1,6 +1,6 @@
 /**
  * `sdk_translation` probes: `probe.sdk` selects the dialect (go, python, rust, typescript,
-^ * runtime, quicksand); `probe.input` is either JSON in that SDK's shape (a whole network config, a rule
+ * runtime, quicksand); `probe.input` is either JSON in that SDK's shape (a whole network config, a rule
  * list, or a rule fragment such as `{destination: ...}`) or code in that SDK's syntax, run by the
  * expression interpreter against the dialect's API. The result is a bag of views that the runner
  * projects onto the vector's expected keys.
