@@ -3,14 +3,17 @@
  * stop; and no QEMU left behind when the parent process is killed.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { probeKvm, QemuLaunchError, startVm, which } from "../../src/index.js";
+import { gzipReproducible, probeKvm, QemuLaunchError, startVm, which, writeCpio } from "../../src/index.js";
 import { guestOrReason, requireE2E } from "./harness.js";
 
 const reason = guestOrReason().reason;
 if (reason && requireE2E) throw new Error(`launcher tests cannot run: ${reason}`);
+const busybox = which("busybox");
 const pkgDir = fileURLToPath(new URL("../../", import.meta.url));
 
 /** True while the process exists and is not a zombie. */
@@ -59,6 +62,26 @@ describe.skipIf(reason !== undefined)("launcher lifecycle", () => {
     const exit = await vm.stop();
     expect(exit.signal === "SIGTERM" || exit.code === 0).toBe(true);
     expect(alive(pid)).toBe(false);
+  }, 90_000);
+
+  it.skipIf(busybox === undefined   it("boots a user's own kernel + initrd  it("boots a user's own kernel + initrd !requireE2E)("boots a user's own kernel + initrd the same way (custom init, own ready line)", async () => {
+    const image = guestOrReason().image!;
+    const dir = mkdtempSync(join(tmpdir(), "own-initrd-"));
+    const init = "#!/bin/busybox sh\n/bin/busybox echo my-own-guest-up\n/bin/busybox poweroff -f\n";
+    const initrd = gzipReproducible(
+      writeCpio([
+        { path: "/bin", kind: "dir" },
+        { path: "/bin/busybox", kind: "file", data: readFileSync(busybox!), mode: 0o755 },
+        { path: "/dev", kind: "dir" },
+        { path: "/dev/console", kind: "chardev", major: 5, minor: 1 },
+        { path: "/init", kind: "file", data: Buffer.from(init), mode: 0o755 },
+      ]),
+    );
+    writeFileSync(join(dir, "initrd.gz"), initrd);
+    const vm = await startVm({ boot: { kernel: image.kernel, initrd: join(dir, "initrd.gz"), append: "console=ttyS0 quiet panic=-1" }, network: { network_mode: "none" } });
+    await vm.waitForLine(/my-own-guest-up/, 60_000);
+    expect((await vm.exited).code).toBe(0); // the guest powered off; -no-reboot makes QEMU exit
+    rmSync(dir, { recursive: true, force: true });
   }, 90_000);
 
   it("never leaves QEMU behind when the parent is SIGKILLed", async () => {
