@@ -16,7 +16,7 @@ export type { GuestNetwork, GuestView, GuestSetup } from "./nerdbox/guest.js";
 export { VIRTIO_NET_FEATURES, NET_ALL_FEATURES, COMPAT_NET_FEATURES, parseFeatures, featureNames } from "./nerdbox/features.js";
 export type { VirtioNetFeatureName } from "./nerdbox/features.js";
 export { compareSuffix, keysWithPrefix } from "./nerdbox/order.js";
-export { emitAnnotations, annotationValue } from "./nerdbox/emit.js";
+export { emitAnnotations, annotationValue, resolveSockets } from "./nerdbox/emit.js";
 export type { ProviderSockets } from "./nerdbox/emit.js";
 export { toNerdboxNetwork, fromNerdboxNetwork, KrunConfigError } from "./config/convert.js";
 export { KrunNetwork, KrunNetworkSettings, TsiPortMapping, krunJsonSchema, parseKrunSettings } from "./config/types.js";
