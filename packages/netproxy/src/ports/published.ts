@@ -106,7 +106,7 @@ export class PublishedPorts {
       }
       this.ingressEvent("tcp", peerText, sock.remotePort ?? 0, p, "allow", decision.rule, decision.reason);
       sock.setNoDelay(true);
-      if (!this.d.tcp.openToGuest(this.d.guest.gateway, this.d.guest.ip, p.guestPort, sock, MAX_INBOUND_TCP)) {
+      if (!this.d.tcp.openToGuest(this.d.guest.gateway, this.d.guest.ip, p.guestPort, sock, MAX_INBOUND_TCP, peer!)) {
         this.d.event({ type: "limit", what: "max_connections", limit: MAX_INBOUND_TCP });
         sock.resetAndDestroy();
       }

@@ -143,6 +143,22 @@ describe("published ports", () => {
     expect(h.stack.stats().publishedPorts).toBe(1);
   });
 
+  it("TCP: a policy reload that denies the peer resets live published-port connections", async () => {
+    h = await harness({ policy: testPolicy({ ingress: () => "allow" }) });
+    const g = h.tcp({ srcPort: 8082, dstPort: 0 });
+    g.listen();
+    const hostPort = await freePort();
+    await h.stack.publish({ hostPort, guestPort: 8082, protocol: "tcp" });
+    const sock = net.connect(hostPort, "127.0.0.1");
+    cleanups.push(() => void sock.destroy());
+    const closed = new Promise<void>((r) => sock.on("close", () => r()));
+    sock.on("error", () => {});
+    await g.until(() => g.state === "established");
+    h.stack.reloadPolicy(testPolicy({ ingress: () => "deny" }));
+    await g.until(() => g.state === "reset");
+    await closed;
+  });
+
   it("TCP: ingress deny resets the host connection and never reaches the guest", async () => {
     h = await harness({ policy: testPolicy({ ingress: () => "deny" }) });
     const g = h.tcp({ srcPort: 8081, dstPort: 0 });

@@ -10,7 +10,7 @@ import type { HostnameSource, IpAddr } from "@sandbox/core";
 import { TCP_FLAG, type TcpHeaderFields, type TcpSegment } from "../../frame/tcp.js";
 import type { DnsHandler } from "../../dns/handler.js";
 import type { PolicyGate } from "../policy-gate.js";
-import { formatIpBytes, ipKey, toIpAddr } from "../ip.js";
+import { formatIpBytes, fromIpAddr, ipKey, toIpAddr } from "../ip.js";
 import type { DotHandler, FlowInfo, FlowInterceptor, StackEvent } from "../types.js";
 import { TcpConn, type TcpEndpoints } from "./conn.js";
 import { createDnsStream } from "./dns-stream.js";
@@ -46,6 +46,8 @@ interface FlowMeta {
   kind: "egress" | "ingress" | "dns" | "dot";
   source: HostnameSource;
   dstAddr: IpAddr;
+  /** Host peer of a published-port connection (ingress re-checks on reload). */
+  peer?: IpAddr;
 }
 
 /** The TCP flow table. */
@@ -296,7 +298,7 @@ export class TcpTable {
    * accepted host socket (published port). The host socket must be paused; it is attached when
    * the guest completes the handshake and reset if the guest refuses.
    */
-  openToGuest(localIp: Uint8Array, guestIp: Uint8Array, guestPort: number, hostSock: net.Socket, cap: number): boolean {
+  openToGuest(localIp: Uint8Array, guestIp: Uint8Array, guestPort: number, hostSock: net.Socket, cap: number, peer: IpAddr): boolean {
     if (this.ingressCount >= cap) return false;
     let localPort = 0;
     for (let i = 0; i < 16384; i++) {
@@ -311,7 +313,7 @@ export class TcpTable {
     const ends: TcpEndpoints = { guestIp, guestPort, localIp, localPort };
     const conn = TcpConn.active(this.host, ends, this.d.isn());
     this.conns.set(this.key(guestIp, guestPort, localIp, localPort), conn);
-    this.meta.set(conn, { kind: "ingress", source: { kind: "cache" }, dstAddr: toIpAddr(guestIp) });
+    this.meta.set(conn, { kind: "ingress", source: { kind: "cache" }, dstAddr: toIpAddr(guestIp), peer });
     this.ingressCount++;
     this.opened++;
     conn.onEstablished = () => {
@@ -324,10 +326,32 @@ export class TcpTable {
     return true;
   }
 
-  /** Re-check live egress flows against the (new) policy; reset those it no longer allows. */
+  /** Re-check live egress and published-port flows against the (new) policy; reset those it no longer allows. */
   recheck(): void {
     for (const [conn, m] of this.meta) {
-      if (m.kind !== "egress" || !conn.live) continue;
+      if (!conn.live) continue;
+      if (m.kind === "ingress" && m.peer) {
+        const d = this.d.gate.ingress(m.peer, conn.ends.guestPort, "tcp");
+        if (d.verdict !== "allow") {
+          this.denied++;
+          this.d.event({
+            type: "flow",
+            protocol: "tcp",
+            direction: "ingress",
+            stage: "connect",
+            src: formatIpBytes(fromIpAddr(m.peer)),
+            srcPort: null,
+            dst: formatIpBytes(conn.ends.guestIp),
+            dstPort: conn.ends.guestPort,
+            verdict: "deny",
+            rule: d.rule,
+            reason: `policy reload: ${d.reason}`,
+          });
+          conn.reset("denied after policy reload");
+        }
+        continue;
+      }
+      if (m.kind !== "egress") continue;
       const d = this.d.gate.egress(m.dstAddr, conn.ends.localPort, "tcp", m.source);
       if (d.verdict === "deny") {
         this.flowEvent(conn.ends, "syn", "deny", d.rule, `policy reload: ${d.reason}`);
