@@ -64,7 +64,7 @@ describe.skipIf(reason !== undefined)("launcher lifecycle", () => {
     expect(alive(pid)).toBe(false);
   }, 90_000);
 
-  it.skipIf(busybox === undefined   it("boots a user's own kernel + initrd  it("boots a user's own kernel + initrd !requireE2E)("boots a user's own kernel + initrd the same way (custom init, own ready line)", async () => {
+  it.skipIf(busybox === undefined && !requireE2E)("boots a user's own kernel + initrd the same way (custom init, own ready line)", async () => {
     const image = guestOrReason().image!;
     const dir = mkdtempSync(join(tmpdir(), "own-initrd-"));
     const init = "#!/bin/busybox sh\n/bin/busybox echo my-own-guest-up\n/bin/busybox poweroff -f\n";
