@@ -4,10 +4,11 @@
  * at the repository root, or `--testee "<command>"` / `$CONFORMANCE_TESTEE`), judges each
  * response (compare.ts), applies conformance/xfail.txt and prints a per-kind report. Exit status 1
  * on any unexpected failure, on a listed vector that passes, or on an xfail line naming an unknown
- * vector. Options: `--kind <k>` (only that kind), `--verbose` (every result), `--testee <cmd>`.
+ * vector. Options: `--kind <k>` (only that kind), `--verbose` (every result), `--testee <cmd>`,
+ * `--json <file>` (also write the report as JSON).
  */
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { judge } from "./compare.js";
@@ -123,6 +124,8 @@ async function main(argv: string[]): Promise<number> {
   const testee = opt("--testee");
   const report = await runConformance({ ...(kind !== undefined ? { kind } : {}), ...(testee !== undefined ? { testee } : {}) });
   process.stdout.write(`${formatReport(report, argv.includes("--verbose"))}\n`);
+  const json = opt("--json");
+  if (json !== undefined) writeFileSync(json, `${JSON.stringify(report, null, 1)}\n`);
   return report.ok ? 0 : 1;
 }
 
