@@ -18,7 +18,7 @@ import { parsePrefix } from "../../src/go/netip.js";
 import { parseMAC } from "../../src/go/mac.js";
 import { startKrunVm } from "../../src/libkrun/launcher.js";
 import { startKrunSandbox } from "../../src/provider/sandbox.js";
-import { buildRecorder, readLog, requireOrSkip } from "./recorder.js";
+import { buildRecorder, havePython, readLog, requireOrSkip } from "./recorder.js";
 import { dhcpDiscover, parseDhcpReply, optIp, optInt, pcapFrames, type DhcpReply } from "./dhcp.js";
 
 /** The sandbox network config used: nerdbox's gvproxy-style addressing (guest .2/24, gateway .1). */
@@ -82,7 +82,7 @@ export function providerSuite(start: StartNetproxyLike): void {
     });
   }
 
-  it("unixgram: once libkrun's socket is the locked peer, another local sender gets nothing", async () => {
+  it.skipIf(!requireOrSkip(havePython(), "python3 (the intruder's AF_UNIX datagram socket)"))("unixgram: once libkrun's socket is the locked peer, another local sender gets nothing", async () => {
     const socketPath = join(dir, "locked.sock");
     const p = await startNetproxyProvider({ config: PROVIDER_CONFIG, mode: "unixgram", socketPath, startNetproxy: start });
     cleanup.push(() => p.close());

@@ -20,6 +20,11 @@ export function haveGcc(): boolean {
   return spawnSync("gcc", ["--version"]).status === 0;
 }
 
+/** True when python3 is available (the AF_UNIX datagram peers in the tests; Node has none). */
+export function havePython(): boolean {
+  return spawnSync("python3", ["--version"]).status === 0;
+}
+
 /** Fail instead of skipping when end-to-end coverage is required. */
 export function requireOrSkip(ok: boolean, what: string): boolean {
   if (!ok && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_REQUIRE_E2E=1 but ${what} is unavailable`);
