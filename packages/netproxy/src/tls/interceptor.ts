@@ -91,6 +91,7 @@ export class L7Interceptor implements FlowInterceptor {
   private readonly gw: (IpAddr | undefined)[];
   private readonly emit: (e: L7Event) => void;
   private readonly aliases: ReadonlySet<string>;
+  private secrets: L7Options["secrets"];
   /** Upstream TLS session tickets per (SNI, upstream, port, ALPN, verification): resumption. */
   private readonly sessions = new Map<string, Buffer>();
 
@@ -99,14 +100,20 @@ export class L7Interceptor implements FlowInterceptor {
     this.ports = new Set(opts.tls.enabled ? opts.tls.intercepted_ports : []);
     this.gw = [opts.gateway.ipv4, opts.gateway.ipv6].map((s) => (s === undefined ? undefined : parseIp(s)));
     this.emit = opts.events ?? (() => {});
+    this.secrets = opts.secrets;
     this.aliases = new Set((opts.hostAliases ?? []).map((a) => a.toLowerCase().replace(/\.+$/, "")));
     if (opts.tls.enabled && (!opts.leaves || !opts.trust)) throw new Error("L7Interceptor: tls.enabled requires `leaves` and `trust`");
+  }
+
+  /** Replace the secrets (rotation, allowed hosts, removal); connections already open keep theirs. */
+  updateSecrets(secrets: L7Options["secrets"]): void {
+    this.secrets = secrets;
   }
 
   /** Intercepted TLS ports, and every other TCP port except DNS when secrets are configured. */
   intercepts(flow: FlowInfo): boolean {
     if (this.ports.has(flow.dstPort)) return true;
-    return this.opts.secrets.secrets.length > 0 && flow.dstPort !== 53 && flow.dstPort !== 853;
+    return this.secrets.secrets.length > 0 && flow.dstPort !== 53 && flow.dstPort !== 853;
   }
 
   /** The stack's hook: returns the duplex standing for the flow's upstream, or null to FIN. */
@@ -144,7 +151,7 @@ export class L7Interceptor implements FlowInterceptor {
         return true;
       }
       this.emit({ type: "tls", action: "intercept", sni, ...base, reason: "terminated with a leaf for the SNI" });
-      void this.mitm(guest, flow, sni);
+      void this.mitm(guest, flow, sni, this.secrets);
       return true;
     }
     // Non-intercepted port with secrets configured: TLS passes untouched, plain HTTP is filtered.
@@ -154,7 +161,7 @@ export class L7Interceptor implements FlowInterceptor {
       return true;
     }
     const upstream = this.connect(flow);
-    this.filterInto(guest, upstream, guest, flow, null, new RequestFilter({ mode: { kind: "plain" }, planFor: this.planFor(flow, false) }));
+    this.filterInto(guest, upstream, guest, flow, null, new RequestFilter({ mode: { kind: "plain" }, planFor: this.planFor(flow, false, this.secrets) }));
     return true;
   }
 
@@ -176,14 +183,14 @@ export class L7Interceptor implements FlowInterceptor {
     up.on("close", () => guest.destroy());
   }
 
-  private planFor(flow: InterceptedFlow, tlsIntercepted: boolean): (host: string | null) => SecretPlan {
+  private planFor(flow: InterceptedFlow, tlsIntercepted: boolean, secrets: L7Options["secrets"]): (host: string | null) => SecretPlan {
     const memo = new Map<string | null, SecretPlan>();
     const destinationIsGateway = this.gw.some((g) => sameIp(flow.dstIp, g));
     return (host) => {
       let p = memo.get(host);
       if (!p) {
         const alias = destinationIsGateway && host !== null && this.aliases.has(host);
-        p = classifySecrets(this.opts.secrets, {
+        p = classifySecrets(secrets, {
           host,
           tlsIntercepted,
           destinationIsGateway,
@@ -195,7 +202,7 @@ export class L7Interceptor implements FlowInterceptor {
     };
   }
 
-  private async mitm(guestRaw: Duplex, flow: InterceptedFlow, sni: string): Promise<void> {
+  private async mitm(guestRaw: Duplex, flow: InterceptedFlow, sni: string, secrets: L7Options["secrets"]): Promise<void> {
     const base = { sni, dst: formatIp(flow.dstIp), dstPort: flow.dstPort };
     const hello = parseClientHello(flow.firstBytes);
     const offered = hello.kind === "hello" ? hello.alpn.filter((p) => p === "h2" || p === "http/1.1") : [];
@@ -264,7 +271,7 @@ export class L7Interceptor implements FlowInterceptor {
     up.on("close", () => {
       if (!g.destroyed) g.end();
     });
-    const planFor = this.planFor(flow, true);
+    const planFor = this.planFor(flow, true, secrets);
     const filter = proto === "h2" ? new H2Filter({ sni, planFor }) : new RequestFilter({ mode: { kind: "intercepted", sni }, planFor });
     this.filterInto(g, up, guestRaw, flow, sni, filter);
   }

@@ -162,6 +162,21 @@ describe("TLS interception with secrets over real sockets", () => {
     expect(strict.events).toContainEqual(expect.objectContaining({ type: "tls", action: "upstream_error" }));
   });
 
+  it("applies rotated secrets to new connections only", async () => {
+    const r = await makeRig({ upstream: up, policy: { default_egress: "allow", default_ingress: "allow", rules: [] }, secrets: SECRETS });
+    r.cache.record("api.example.test", "ipv4", [parseIp(DST)!], 300);
+    const old = await r.guest(DST, "api.example.test");
+    r.interceptor.updateSecrets({ secrets: [{ ...SECRETS.secrets[0]!, value: "rotated-value", injection: { headers: true, basic_auth: true, query_params: false, body: false }, require_tls_identity: true }], on_violation: "block-and-log" });
+    const n = up.received.length;
+    await old.exchange(["GET / HTTP/1.1\r\nHost: api.example.test\r\nX-K: $API_KEY\r\n\r\n"], "hello from upstream");
+    const fresh = await r.guest(DST, "api.example.test");
+    await fresh.exchange(["GET / HTTP/1.1\r\nHost: api.example.test\r\nX-K: $API_KEY\r\n\r\n"], "hello from upstream");
+    expect(receivedSince(n)).toContain("X-K: real-secret-value");
+    expect(receivedSince(n)).toContain("X-K: rotated-value");
+    old.tls!.destroy();
+    fresh.tls!.destroy();
+  });
+
   it("terminates the sandbox on a block-and-terminate violation", async () => {
     const t = await makeRig({
       upstream: up,
