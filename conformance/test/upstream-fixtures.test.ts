@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { canonicalizeNetworkConfig, pythonDialect as py, rustDialect as rs } from "@sandbox/core";
+import { canonicalizeNetworkConfig, pythonDialect as py, rustDialect as rs, tsSdkDialect as tsd } from "@sandbox/core";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "upstream");
 
@@ -19,7 +19,7 @@ interface Recording {
   id: string;
   vector: string | null;
   scenario: string;
-  result: { dict?: Record<string, unknown>; wire?: unknown; error?: string };
+  result: { dict?: Record<string, unknown>; wire?: unknown; value?: unknown; error?: string };
 }
 interface RecordingFile {
   upstream: Record<string, string>;
@@ -74,6 +74,10 @@ export const DIFFERENCES: Record<string, { level: "sdk" | "canonical"; reason: s
     level: "canonical",
     reason: "upstream drift: the dialect's dict layer does not read secret_violation_action, so a 0.7.11 dict keeps block-and-log (reported to the dialect owner)",
   },
+  "typescript/sdk-ts-005": {
+    level: "sdk",
+    reason: "D5: NetworkBuilder.secretEnvSimple uses the $MSB_<env> placeholder; upstream puts the real secret value in the guest-visible placeholder",
+  },
   "python/py-allow-dns:sdk": {
     level: "sdk",
     reason: "dialect form only: typed group destinations upstream, string shorthand in the dialect; canonical configs identical (checked)",
@@ -101,6 +105,13 @@ function vectorView(id: string, expect: unknown, r: Recording): unknown {
     const groups = (r.result.wire as { rules: { destination: { group: string } }[] }).rules.map((x) => x.destination.group);
     return { mine: (expect as { groups: unknown }).groups, theirs: groups };
   }
+  const tv = r.result.value as { rules?: Record<string, unknown>[]; placeholder?: string } | undefined;
+  if (tv && id === "sdk-ts-002") return { mine: (expect as { wire: unknown }).wire, theirs: tv.rules![0]!.destination };
+  if (tv && id === "sdk-ts-005") return { mine: (expect as { placeholder: unknown }).placeholder, theirs: tv.placeholder };
+  if (tv && id === "sdk-ts-006") {
+    const r0 = tv.rules![0]!;
+    return { mine: expect, theirs: { rules: [{ direction: r0.direction, action: r0.action, destination: r0.destination }] } };
+  }
   return undefined;
 }
 
@@ -109,10 +120,14 @@ describe("upstream recordings against their vectors", () => {
   for (const f of ["microsandbox.json"]) {
     for (const v of JSON.parse(readFileSync(join(VECTORS, f), "utf8")) as { id: string; expect: unknown }[]) vectors.set(v.id, v.expect);
   }
-  const recs = [...load("python-microsandbox-0.7.11.json").recordings, ...load("rust-microsandbox-network-0.7.13.json").recordings];
+  const recs = [
+    ...load("python-microsandbox-0.7.11.json").recordings,
+    ...load("rust-microsandbox-network-0.7.13.json").recordings,
+    ...load("typescript-microsandbox-0.6.18.json").recordings,
+  ];
   const checked = recs.filter((r) => r.vector !== null && vectorView(r.vector, vectors.get(r.vector), r) !== undefined);
   it("compares at least the error texts and the comparable shapes", () => {
-    expect(checked.length).toBeGreaterThanOrEqual(12);
+    expect(checked.length).toBeGreaterThanOrEqual(15);
   });
   for (const r of checked) {
     it(`${r.id} agrees with vector ${r.vector}${r.vector! in VECTOR_DRIFT ? " (listed drift)" : ""}`, () => {
@@ -291,6 +306,61 @@ describe("upstream serde NetworkPolicy (microsandbox-network) on every wire poli
         return;
       }
       expect(mine, ts.ok ? "" : ts.errors.map((e) => `${e.path}: ${e.message}`).join("; ")).toEqual(theirs);
+    });
+  }
+});
+
+type TsOutcome = { value: unknown } | { error: string };
+function tsRun(f: () => unknown): TsOutcome {
+  try {
+    return { value: f() };
+  } catch (e) {
+    return { error: `${(e as Error).name === "DialectError" || (e as Error).name === "BuildError" ? "Error" : (e as Error).name}: ${(e as Error).message}` };
+  }
+}
+
+const T = tsd;
+const TS_SCENARIOS: Record<string, () => unknown> = {
+  "sdk-ts-002": () =>
+    new T.TsNetworkBuilder()
+      .policy({ rules: [{ direction: "egress", destination: { kind: "domainSuffix", suffix: "example.com" }, protocols: [], ports: [], action: "allow" }] } as unknown as tsd.TsPolicy)
+      .build().policy,
+  "sdk-ts-005": () => new T.TsNetworkBuilder().secretEnvSimple("K", "sk-real", "api.x.com").build().secrets.secrets[0],
+  "sdk-ts-006": () => T.TsNetworkPolicy.builder().any((a) => a.deny((d) => d.ip("198.51.100.5"))).build(),
+  "ts-from-profiles": () => T.TsNetworkPolicy.fromProfiles("host", "public"),
+  "ts-none": () => T.TsNetworkPolicy.none(),
+  "ts-allow-all": () => T.TsNetworkPolicy.allowAll(),
+  "ts-unknown-profile": () => T.TsNetworkPolicy.fromProfiles("internet"),
+  "ts-plain-object-defaults": () =>
+    new T.TsNetworkBuilder()
+      .policy({ rules: [{ direction: "ingress", destination: { kind: "group", group: "link-local" }, protocols: ["icmpv4"], ports: [], action: "deny" }] } as unknown as tsd.TsPolicy)
+      .build().policy,
+  "ts-builder-policy": () =>
+    new T.TsNetworkBuilder().policy(T.TsNetworkPolicy.builder().egress((e) => e.tcp().port(443).allow((d) => d.domain("API.Example.com.")))).build().policy,
+  "ts-builder-suffix-guard": () => T.TsNetworkPolicy.builder().egress((e) => e.allow((d) => d.domainSuffix("com"))).build(),
+};
+
+/** TypeScript-SDK recordings the dialect does not reproduce, by decision. */
+export const TS_DIFFERENCES: Record<string, string> = {
+  "ts-plain-object-defaults":
+    "D4: the dialect validates the config, so an ICMP ingress rule is rejected; upstream's plain-object path (policyJson) accepts it (and keeps the wire defaults deny/deny, D3)",
+};
+
+describe("upstream TypeScript SDK recordings (microsandbox on npm)", () => {
+  const file = load("typescript-microsandbox-0.6.18.json");
+  it("records the upstream version and command", () => {
+    expect(file.upstream.version).toBe("0.6.18");
+    expect(file.command).toContain("record.cjs");
+  });
+  it("has a dialect scenario for every recording", () => {
+    expect(file.recordings.map((r) => r.id).sort()).toEqual(Object.keys(TS_SCENARIOS).sort());
+  });
+  for (const r of file.recordings) {
+    it(`${r.id}: the dialect reproduces ${"error" in r.result ? "the error" : "the SDK output"}`, () => {
+      const mine = tsRun(TS_SCENARIOS[r.id]!);
+      const key = `typescript/${r.id}`;
+      if (key in DIFFERENCES || r.id in TS_DIFFERENCES) expect(mine, DIFFERENCES[key]?.reason ?? TS_DIFFERENCES[r.id]).not.toEqual(r.result);
+      else expect(mine).toEqual(r.result);
     });
   }
 });
