@@ -14,7 +14,7 @@
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { cpus, release } from "node:os";
+import { cpus, loadavg, release } from "node:os";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -22,6 +22,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { netnsUnavailableReason, Topology } from "../../packages/netproxy/src/netns/index.js";
 import { ensureHelper } from "../../packages/netproxy/src/transport/native-helper.js";
+import { measureTransport, type TransportResult } from "./transport.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(here, "../../packages/netproxy");
@@ -232,7 +233,8 @@ function machine(): string {
       return "unknown";
     }
   };
-  return `nproc ${cpus().length}, ${cpu}, kernel ${release()}, node ${process.version}, ${v("iperf3", ["--version"])}, ${v("slirp4netns", ["--version"])}`;
+  const load = loadavg().map((x) => x.toFixed(1)).join(" ");
+  return `nproc ${cpus().length}, ${cpu}, kernel ${release()}, node ${process.version}, ${v("iperf3", ["--version"])}, ${v("slirp4netns", ["--version"])}; load average at the end ${load} (other work on the machine skews results)`;
 }
 
 const reason = netnsUnavailableReason();
@@ -247,6 +249,8 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+const transport: TransportResult[] = [];
+if (only.includes("netproxy")) for (const mtu of [1500, 65520]) transport.push(await measureTransport(mtu, full ? 5 : 2));
 const slirp = rows.find((r) => r.variant === "slirp4netns");
 const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a) && Number.isFinite(b) ? ` (${(a / b).toFixed(2)}×)` : "");
 const lines = [
@@ -261,6 +265,16 @@ const lines = [
       `| ${r.variant} | ${fmt(r.g2h1500)}${ratio(r.g2h1500, slirp?.g2h1500)} | ${fmt(r.h2g1500)}${ratio(r.h2g1500, slirp?.h2g1500)} | ${fmt(r.g2h65520)}${ratio(r.g2h65520, slirp?.g2h65520)} | ${fmt(r.h2g65520)}${ratio(r.h2g65520, slirp?.h2g65520)} | ${fmt(r.cps, 0)}${ratio(r.cps, slirp?.cps)} | ${r.variant === "veth" ? "kernel" : `${fmt(r.rssBeforeMb, 1)} / ${fmt(r.rssIdleMb, 1)} (${r.idleOpen} open)`} |`,
   ),
   "",
+  ...(transport.length
+    ? [
+        "netproxy transport alone (TAP in the namespace, the C relay, the socketpair and StreamLink; no stack): UDP frames per second each way.",
+        "",
+        "| MTU | frame bytes | guest→link frames/s (Gbit/s) | link→guest frames/s (Gbit/s) |",
+        "|---|---|---|---|",
+        ...transport.map((t) => `| ${t.mtu} | ${t.frameBytes} | ${t.guestToLink.fps} (${fmt(t.guestToLink.gbps)}) | ${t.linkToGuest.fps} (${fmt(t.linkToGuest.gbps)}) |`),
+        "",
+      ]
+    : []),
 ];
 const md = lines.join("\n");
 writeFileSync(join(here, "RESULTS.fragment.md"), md);

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { canonicalizeNetworkConfigOrThrow, compilePolicy, ResolvedNameCache, type CanonicalNetworkConfig, type CompiledPolicy } from "@sandbox/core";
 import { ControlServer } from "./control/server.js";
 import { createDnsHandler, resolveUpstreams, type DnsEvent } from "./dns/index.js";
-import { createL7Services, l7EventToViolation } from "./tls/services.js";
+import type { L7Services } from "./tls/services.js";
 import type { Event, PortKey, PublishedPort as WirePort, Reloaded, Stats } from "./gen/control.js";
 import { planAddresses, type AddressPlan, type AddressPlanInput } from "./stack/addr.js";
 import { formatIpBytes } from "./stack/ip.js";
@@ -325,21 +325,26 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
       hostAliases: config.host_aliases,
       events: (e) => emit(dnsEventToControl(e)),
     });
-    const l7 = await createL7Services({
-      tls: config.tls,
-      secrets: config.secrets,
-      trustHostCas: config.trust_host_cas,
-      gateway,
-      cache,
-      dns,
-      ...(opts.caDir ? { caDir: opts.caDir } : {}),
-      events: (e) => {
-        const v = l7EventToViolation(e);
-        if (v) emit(v);
-      },
-      // A secret violation with `block-and-terminate` ends the sandbox's network.
-      onTerminate: (why) => void close(new Error(`terminated by a secret violation: ${why}`)),
-    });
+    // The L7 machinery (x509, TLS, HTTP parsers) is loaded only when the config needs it.
+    let l7: L7Services = { blockUdpPorts: [], guestTrustPem: "" };
+    if (config.tls.enabled || config.secrets.secrets.length > 0 || config.trust_host_cas) {
+      const { createL7Services, l7EventToViolation } = await import("./tls/services.js");
+      l7 = await createL7Services({
+        tls: config.tls,
+        secrets: config.secrets,
+        trustHostCas: config.trust_host_cas,
+        gateway,
+        cache,
+        dns,
+        ...(opts.caDir ? { caDir: opts.caDir } : {}),
+        events: (e) => {
+          const v = l7EventToViolation(e);
+          if (v) emit(v);
+        },
+        // A secret violation with `block-and-terminate` ends the sandbox's network.
+        onTerminate: (why) => void close(new Error(`terminated by a secret violation: ${why}`)),
+      });
+    }
     trustPem = l7.guestTrustPem;
     for (const p of config.ports) ports.set(portKey(p), p);
     stack = await createNetworkStack({
