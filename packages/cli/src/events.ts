@@ -15,6 +15,13 @@ function verdict(out: Out, allowed: boolean): string {
   return allowed ? out.green("ALLOW") : out.red("DENY ");
 }
 
+/** How a DNS outcome counts: answered from upstream or the alias, blocked by policy, or neither (no data, errors). */
+export function dnsOutcomeKind(outcome: string): "answered" | "blocked" | "other" {
+  if (outcome === "forwarded" || outcome === "host_alias") return "answered";
+  if (outcome === "denied" || outcome === "resolver_denied" || outcome === "rebind_blocked") return "blocked";
+  return "other";
+}
+
 /** Render one event as a line, or null for events not worth a line (periodic counters). */
 export function renderEvent(e: ControlEvent, out: Out): string | null {
   if ("flow" in e) {
@@ -24,8 +31,9 @@ export function renderEvent(e: ControlEvent, out: Out): string | null {
   }
   if ("dns" in e) {
     const d = e.dns;
-    const allowed = d.outcome === "forwarded" || d.outcome === "host_alias";
-    return `${verdict(out, allowed)} dns     ${d.transport.padEnd(6)} ${d.name ?? "(no name)"} via ${d.resolver}: ${d.outcome}  ${out.dim(d.reason)}`;
+    const kind = dnsOutcomeKind(d.outcome);
+    const word = kind === "answered" ? out.green("ALLOW") : kind === "blocked" ? out.red("DENY ") : out.yellow("NOANS");
+    return `${word} dns     ${d.transport.padEnd(6)} ${d.name ?? "(no name)"} via ${d.resolver}: ${d.outcome}  ${out.dim(d.reason)}`;
   }
   if ("violation" in e) return `${out.red("BLOCK")} secret  ${e.violation.kind}: ${e.violation.detail}`;
   if ("link" in e) return `${out.bold("LINK ")} ${e.link.state} ${e.link.transport}${e.link.error ? `: ${e.link.error}` : ""}`;

@@ -3,7 +3,7 @@
  * its result arrives, and a closing summary table with counts.
  */
 import type { ControlEvent } from "@sandbox/netproxy";
-import { renderEvent } from "../events.js";
+import { dnsOutcomeKind, renderEvent } from "../events.js";
 import type { Out } from "../io.js";
 import type { DemoCheck } from "./checks.js";
 
@@ -26,7 +26,11 @@ export class Tally {
   dnsBlocked = 0;
   add(e: ControlEvent): void {
     if ("flow" in e) e.flow.verdict === "allow" ? this.flowsAllowed++ : this.flowsDenied++;
-    if ("dns" in e) e.dns.outcome === "forwarded" || e.dns.outcome === "host_alias" ? this.dnsAnswered++ : this.dnsBlocked++;
+    if ("dns" in e) {
+      const kind = dnsOutcomeKind(e.dns.outcome);
+      if (kind === "answered") this.dnsAnswered++;
+      else if (kind === "blocked") this.dnsBlocked++;
+    }
   }
 }
 
