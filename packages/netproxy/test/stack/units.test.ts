@@ -151,3 +151,29 @@ describe("DNS over TCP stream", () => {
     expect([...Buffer.concat(out)]).toEqual([0, 2, 0, 1, 0, 2, 0, 2]);
   });
 });
+
+describe("DNS over TCP backpressure", () => {
+  it("holds writes while 64 queries are unanswered, then releases them", async () => {
+    const { createDnsStream } = await import("../../src/stack/tcp/dns-stream.js");
+    const waiting: (() => void)[] = [];
+    const slow = {
+      handle(q: Uint8Array) {
+        return new Promise<Uint8Array>((r) => waiting.push(() => r(Uint8Array.from(q))));
+      },
+    };
+    const ip = { family: 4 as const, v4: 1 };
+    const d = createDnsStream(slow, { transport: "tcp", resolverIp: ip, clientIp: ip });
+    d.on("data", () => {});
+    const q = Buffer.from([0, 2, 0, 1]);
+    let ok = true;
+    for (let i = 0; i < 200 && ok; i++) ok = d.write(q);
+    expect(waiting.length).toBe(64);
+    expect(d.writableLength).toBeGreaterThan(0);
+    while (waiting.length > 0) {
+      waiting.splice(0).forEach((w) => w());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(d.writableLength).toBe(0);
+    d.destroy();
+  });
+});

@@ -6,12 +6,16 @@
 import { Duplex } from "node:stream";
 import type { DnsHandler, DnsQueryContext } from "../../dns/handler.js";
 
+/** Unanswered queries per connection before the stream applies backpressure. */
+const MAX_INFLIGHT = 64;
+
 /** Create the duplex for one guest TCP/53 connection. */
 export function createDnsStream(dns: DnsHandler, ctx: Omit<DnsQueryContext, "maxUdpPayload">, idleMs = 30_000, onQuery?: () => void): Duplex {
   let buf: Buffer = Buffer.alloc(0);
   let chain: Promise<void> = Promise.resolve();
   let ended = false;
   let inflight = 0;
+  let held: (() => void) | null = null;
   let timer: NodeJS.Timeout | null = null;
   const touch = (): void => {
     if (timer) clearTimeout(timer);
@@ -54,9 +58,17 @@ export function createDnsStream(dns: DnsHandler, ctx: Omit<DnsQueryContext, "max
             d.push(out);
           }
           maybeEnd();
+          if (held && inflight < MAX_INFLIGHT / 2) {
+            const h = held;
+            held = null;
+            h();
+          }
         });
       }
-      cb();
+      // Backpressure: hold the write callback while many queries are unanswered, so the stream's
+      // buffer fills and the guest's receive window closes instead of queries piling up.
+      if (inflight >= MAX_INFLIGHT) held = cb;
+      else cb();
     },
     final(cb) {
       ended = true;
