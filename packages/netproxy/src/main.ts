@@ -295,6 +295,7 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
       },
       async addPublishedPort(p: WirePort): Promise<WirePort> {
         if (!stack) throw new Error("the guest is not attached yet; published ports can be added once it is");
+        if (p.host_port === 0) throw new Error("add_published_port.host_port: 0 is not accepted; give the host port to listen on (1..65535)");
         if (ports.has(portKey(p))) throw new Error(`published ${p.protocol} port ${p.host_bind}:${p.host_port} already exists`);
         await stack.publish(toStackPort(p));
         ports.set(portKey(p), p);

@@ -9,6 +9,8 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ControlClient } from "../../src/control/index.js";
+import type { EventMessage } from "../../src/gen/control.js";
 import { startNetproxy, type Netproxy } from "../../src/main.js";
 import { encodeStreamFrame, StreamDecoder } from "../../src/transport/stream-codec.js";
 
@@ -106,6 +108,34 @@ describe("startNetproxy listen forms", () => {
     child.stdout.on("data", (c) => (out += c));
     expect(await new Promise((r) => child.on("exit", r))).toBe(0);
     expectArpReply(np, Buffer.from(out.trim(), "hex"));
+  });
+
+  it("serves the control channel: periodic counters, stats with stack counters, published ports, shutdown", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "np-lf-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const np = await startNetproxy({ config: CONFIG, listen: `stream:unix:${join(dir, "np.sock")}`, controlSocket: join(dir, "ctl.sock"), countersIntervalMs: 100 });
+    cleanups.push(() => np.close());
+    const ctl = await ControlClient.connect(join(dir, "ctl.sock"));
+    cleanups.push(() => ctl.close());
+    const events: EventMessage[] = [];
+    ctl.onEvent((e) => events.push(e));
+    // Before the guest attaches, ports cannot be published yet.
+    await expect(ctl.call({ add_published_port: { host_port: 0, guest_port: 80, protocol: "tcp", host_bind: "127.0.0.1" } })).rejects.toThrow(/not attached yet/);
+    const sock = connect({ path: join(dir, "np.sock") });
+    cleanups.push(() => sock.destroy());
+    await viaStream(np, sock);
+    await expect.poll(() => events.some((e) => "link" in e.event && e.event.link.state === "up"), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => events.some((e) => "counters" in e.event), { timeout: 5000 }).toBe(true);
+    const st = await ctl.call("get_stats");
+    expect(st).toMatchObject({ stats: { transport: `stream:unix:${join(dir, "np.sock")}`, counters: expect.objectContaining({ frames_in: expect.any(Number) }) } });
+    await expect(ctl.call({ add_published_port: { host_port: 0, guest_port: 80, protocol: "tcp", host_bind: "127.0.0.1" } })).rejects.toThrow(/host_port: 0 is not accepted/);
+    const hostPort = 20000 + Math.floor(Math.random() * 40000);
+    const port = { host_port: hostPort, guest_port: 8080, protocol: "udp" as const, host_bind: "127.0.0.1" };
+    expect(await ctl.call({ add_published_port: port })).toMatchObject({ port_added: { guest_port: 8080, protocol: "udp" } });
+    await expect(ctl.call({ add_published_port: port })).rejects.toThrow(/already exists/);
+    expect(await ctl.call({ remove_published_port: { host_port: hostPort, protocol: "udp", host_bind: "127.0.0.1" } })).toBe("done");
+    expect(await ctl.call("shutdown")).toBe("done");
+    expect(await np.closed).toBeUndefined();
   });
 
   it("rejects a config that disables networking and a bad listen spec", async () => {
