@@ -32,6 +32,28 @@ function parseFields(body: string[]): GoField[] {
   return out;
 }
 
+/** A struct field line; alignFields pads the columns afterwards. */
+function field(name: string, ty: string, tag: string): string {
+  return `\t${name}\u0000${ty}\u0000\`json:${tag}\``;
+}
+
+/** Align runs of consecutive field lines into columns, as gofmt does (comment lines end a run). */
+function alignFields(lines: string[]): void {
+  for (let i = 0; i < lines.length; ) {
+    if (!lines[i]!.includes("\u0000")) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < lines.length && lines[j]!.includes("\u0000")) j++;
+    const cells = lines.slice(i, j).map((l) => l.split("\u0000"));
+    const w0 = Math.max(...cells.map((c) => c[0]!.length));
+    const w1 = Math.max(...cells.map((c) => c[1]!.length));
+    cells.forEach((c, k) => (lines[i + k] = `${c[0]!.padEnd(w0)} ${c[1]!.padEnd(w1)} ${c[2]}`));
+    i = j;
+  }
+}
+
 function intTy(t: Extract<Ty, { k: "integer" }>): string {
   const lo = t.minimum ?? -Infinity;
   const hi = t.maximum ?? Infinity;
@@ -145,18 +167,19 @@ export function fixGo(text: string, model: SchemaModel): string {
       body.push(...f.docs.map((d) => `\t${d}`));
       const ty = tyName(prop.ty);
       if (prop.required) {
-        body.push(`\t${f.name} ${ty} \`json:${q(f.key)}\``);
+        body.push(field(f.name, ty, q(f.key)));
         vchecks.push(...checks(prop.ty, `x.${f.name}`, `path+${q("." + f.key)}`));
       } else if (prop.ty.k === "array") {
-        body.push(`\t${f.name} ${ty} \`json:${q(f.key + ",omitzero")}\``);
+        body.push(field(f.name, ty, q(f.key + ",omitzero")));
         vchecks.push(...checks(prop.ty, `x.${f.name}`, `path+${q("." + f.key)}`));
       } else {
-        body.push(`\t${f.name} *${ty} \`json:${q(f.key + ",omitempty")}\``);
+        body.push(field(f.name, `*${ty}`, q(f.key + ",omitempty")));
         const inner = checks(prop.ty, `*x.${f.name}`, `path+${q("." + f.key)}`);
         if (inner.length) vchecks.push(`if x.${f.name} != nil {`, ...inner.map((l) => `\t${l}`), "}");
       }
     }
     body.push("}", "");
+    alignFields(body);
     const keys = obj.props.map((p) => q(p.key)).join(", ");
     const req = obj.props.filter((p) => p.required).map((p) => q(p.key)).join(", ");
     body.push(

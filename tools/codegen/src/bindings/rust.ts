@@ -117,9 +117,9 @@ export function fixRust(text: string, model: SchemaModel): string {
       case "array": {
         const out: string[] = [];
         if (t.minItems !== undefined || t.maxItems !== undefined) out.push(`check_len((${e}).len(), &${p}, ${opt(t.minItems)}, ${opt(t.maxItems)})?;`);
-        const v = `v${++depth}`;
-        const inner = checks(t.items, v, `format!("{}[{}]", ${p}, i${depth})`);
-        if (inner.length) out.push(`for (i${depth}, ${v}) in (${e}).iter().enumerate() {`, ...inner.map((l) => `    ${l}`), "}");
+        const d = ++depth;
+        const inner = checks(t.items, `v${d}`, `format!("{}[{}]", ${p}, i${d})`);
+        if (inner.length) out.push(`for (i${d}, v${d}) in (${e}).iter().enumerate() {`, ...inner.map((l) => `    ${l}`), "}");
         return out;
       }
       case "object":
