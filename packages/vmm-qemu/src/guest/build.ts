@@ -160,8 +160,13 @@ export function buildGuest(opts: BuildGuestOptions = {}): GuestImage {
     rmSync(join(work, "kernel"), { recursive: true, force: true });
     rmSync(join(work, "busybox"), { recursive: true, force: true });
     writeFileSync(join(work, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(work, dir);
+    try {
+      renameSync(work, dir); // atomic; fails when a concurrent build got there first
+    } catch {
+      if (!existsSync(join(dir, "manifest.json"))) throw new Error(`guest build: cannot move ${work} to ${dir}`);
+      rmSync(work, { recursive: true, force: true });
+      return { ...image, cached: true };
+    }
   } catch (err) {
     rmSync(work, { recursive: true, force: true });
     throw err;
