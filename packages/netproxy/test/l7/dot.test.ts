@@ -8,6 +8,9 @@ import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import { compilePolicy, parseIp, ResolvedNameCache, SecretsConfig, TlsConfig, type NetworkPolicy } from "@sandbox/core";
 import { createDnsHandler, type DnsEvent } from "../../src/dns/forwarder.js";
+import { NodeDnsTransport } from "../../src/dns/transport.js";
+import { createServer as createTlsServer } from "node:tls";
+import type { AddressInfo } from "node:net";
 import { generateCa } from "../../src/tls/ca.js";
 import { LeafCache } from "../../src/tls/leaf-cache.js";
 import { createDotHandler } from "../../src/tls/dot.js";
@@ -43,6 +46,52 @@ describe("DNS over TLS", () => {
     expect(up.seen.at(-1)).toMatchObject({ name: "dot.example", transport: "tcp" });
     guest.destroy();
     dns.close();
+  });
+});
+
+describe("DoT towards a guest-chosen resolver", () => {
+  it("re-encrypts to the resolver on its DoT port with the guest's SNI, verifying its certificate", async () => {
+    const { ca: upCa } = await generateCa("resolver CA");
+    const upLeaves = new LeafCache(upCa);
+    const seenSni: string[] = [];
+    const resolver = createTlsServer({ SNICallback: (n, cb) => void upLeaves.get(n).then((l) => { seenSni.push(n); cb(null, l.context); }, cb) }, (s) => {
+      let buf = Buffer.alloc(0);
+      s.on("data", (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
+        const q = dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        const out = dnsPacket.encode({ id: q.id, type: "response", questions: q.questions, answers: [{ name: q.questions![0]!.name, type: "A", ttl: 30, data: "93.184.216.35" }] });
+        s.write(Buffer.concat([Buffer.from([out.length >> 8, out.length & 255]), out]));
+      });
+      s.on("error", () => {});
+    });
+    await new Promise<void>((r) => resolver.listen(0, "127.0.0.1", r));
+    const port = (resolver.address() as AddressInfo).port;
+    const policy: NetworkPolicy = { default_egress: "deny", default_ingress: "allow", rules: [{ direction: "egress", destination: "any", protocols: ["tcp"], ports: [{ start: 853, end: 853 }], action: "allow" }] };
+    const cache = new ResolvedNameCache();
+    const events: DnsEvent[] = [];
+    const dns = createDnsHandler({
+      policy: compilePolicy(policy, { gateway: GW, cache }),
+      cache,
+      gateway: GW,
+      upstreams: [{ ip: "127.0.0.1", port: up.port }],
+      transport: new NodeDnsTransport({ tls: { ca: [upCa.certPem] } }),
+      directResolverPorts: { dot: port },
+      events: (e) => events.push(e),
+    });
+    const q = dnsPacket.encode({ id: 3, type: "query", questions: [{ name: "chosen.example", type: "A" }] });
+    const out = await dns.handle(q, { transport: "dot", resolverIp: parseIp("127.0.0.1")!, clientIp: parseIp("172.16.0.2")!, sni: "resolver.example.test" });
+    expect(events.at(-1)).toMatchObject({ outcome: "forwarded" });
+    expect(dnsPacket.decode(Buffer.from(out!)).answers![0]).toMatchObject({ data: "93.184.216.35" });
+    expect(seenSni).toEqual(["resolver.example.test"]);
+    expect(events.at(-1)).toMatchObject({ outcome: "forwarded", upstream: `127.0.0.1:${port}` });
+    // An untrusted resolver certificate is no usable answer.
+    const strict = createDnsHandler({ policy: compilePolicy(policy, { gateway: GW, cache }), cache, gateway: GW, upstreams: [{ ip: "127.0.0.1", port: up.port }], directResolverPorts: { dot: port }, queryTimeoutMs: 1000 });
+    const bad = await strict.handle(q, { transport: "dot", resolverIp: parseIp("127.0.0.1")!, clientIp: parseIp("172.16.0.2")!, sni: "resolver.example.test" });
+    expect((dnsPacket.decode(Buffer.from(bad!)) as { rcode?: string }).rcode).toBe("SERVFAIL");
+    dns.close();
+    strict.close();
+    resolver.close();
   });
 });
 
