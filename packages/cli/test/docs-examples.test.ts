@@ -6,7 +6,7 @@
  * exported as $TMP. Blocks whose info string is `ts exec` are TypeScript run with tsx.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -64,9 +64,12 @@ describe("documentation examples", () => {
     it(`${b.file}:${b.line} runs as written`, () => {
       const tmp = mkdtempSync(join(tmpdir(), "sandbox-doc-"));
       if (b.lang === "ts") {
-        const file = join(tmp, "example.ts");
+        // Inside this package's node_modules so that `@sandbox/*` imports resolve as they would for a user.
+        const dir = mkdtempSync(join(root, "packages/cli/node_modules/.docs-example-"));
+        const file = join(dir, "example.mts");
         writeFileSync(file, b.body);
         const r = spawnSync(process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", file], { cwd: join(root, "packages/cli"), env, encoding: "utf8" });
+        rmSync(dir, { recursive: true, force: true });
         expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
         return;
       }
