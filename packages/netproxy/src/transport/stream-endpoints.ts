@@ -112,7 +112,7 @@ export function streamFromFd(fd: number, opts: StreamLinkOptions = {}): StreamLi
   try {
     sock = new Socket({ fd, readable: true, writable: true, allowHalfOpen: false });
   } catch (e) {
-    throw new Error(`fd:${fd}: cannot use this descriptor as a stream socket (${(e as Error).message})`, { cause: e });
+    throw new Error(`fd:${fd}: cannot use this descriptor as a stream socket (${(e as Error).message}); for a datagram socket use dgram:fd:${fd}`, { cause: e });
   }
   return new StreamLink(sock, { ...opts, name: opts.name ?? `fd:${fd}` });
 }
