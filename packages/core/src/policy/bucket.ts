@@ -226,14 +226,17 @@ export function buildBucket(t: RuleTable, pick: (r: number) => boolean): Bucket 
 
 /**
  * Lowest rule index in `[from, bound)` of the bucket whose destination (any / group / CIDR)
- * matches the address and whose ports admit `port`. `fam` 4 uses `a4`, 6 uses `b6`; `g` is the
+ * matches the address and whose ports admit `port`. `fam` 4 uses the IPv4 address given as its
+ * high and low 16-bit halves (`hi`, `lo`: small integers, so the call never boxes a number),
+ * 6 uses `b6`; `g` is the
  * address's group code (-1 = none).
  */
 export function firstIpMatch(
   t: RuleTable,
   b: Bucket,
   fam: number,
-  a4: number,
+  hi: number,
+  lo: number,
   b6: Uint8Array | null,
   g: number,
   port: number,
@@ -246,6 +249,7 @@ export function firstIpMatch(
     if (r < best) best = r;
   }
   if (fam === 4) {
+    const a4 = (hi << 16) | lo;
     const trie = b.v4;
     if (trie.values.length === 0) return best;
     const left = trie.left;

@@ -5,12 +5,12 @@
  * First-match-wins = the minimum rule index over all candidate structures. `egressCode` is the
  * allocation-free fast path (packed verdict + rule index).
  */
-import { isMappedV6, mappedV4, type IpAddr } from "../net/ip.js";
+import { isMappedV6, type IpAddr } from "../net/ip.js";
 import { buildBucket, buildCandList, firstIn, firstIpMatch, type Bucket, type CandList } from "./bucket.js";
 import type { ResolvedNameCache } from "./cache.js";
 import { EvalDecision, How, packCode, V_ALLOW, V_DEFER, V_DENY } from "./decision.js";
 import { canonicalHost, parseDomainName, suffixMatches } from "./domain-name.js";
-import { classifyV4, classifyV6, groupCode, parseGateway, type ParsedGateway } from "./groups.js";
+import { classifyV4Parts, classifyV6, groupCode, parseGateway, type ParsedGateway } from "./groups.js";
 import { LabelTrie } from "./label-trie.js";
 import { isRebindReserved } from "./rebind.js";
 import {
@@ -65,6 +65,9 @@ class Compiled implements CompiledPolicy {
   readonly policy: PolicyLike;
   private readonly t: RuleTable;
   private readonly gw: ParsedGateway;
+  /** Gateway IPv4 halves (-1 / -1 when there is no IPv4 gateway). */
+  private readonly gwHi: number;
+  private readonly gwLo: number;
   private readonly cache: ResolvedNameCache;
   /** Per (direction, protocol): index 0–3 egress tcp/udp/icmpv4/icmpv6, 4–7 ingress; built on first use. */
   private readonly buckets: (Bucket | undefined)[] = new Array<Bucket | undefined>(8).fill(undefined);
@@ -81,6 +84,8 @@ class Compiled implements CompiledPolicy {
     this.policy = policy;
     this.t = buildRuleTable(policy);
     this.gw = parseGateway(env.gateway);
+    this.gwHi = this.gw.v4 < 0 ? -1 : this.gw.v4 >>> 16;
+    this.gwLo = this.gw.v4 < 0 ? -1 : this.gw.v4 & 0xffff;
     this.cache = env.cache;
     const t = this.t;
     let domains = false;
@@ -134,7 +139,8 @@ class Compiled implements CompiledPolicy {
   /** Lowest domain rule in [from, bound) matched through a live cached name bound to the address. */
   private cacheFirst(
     fam: number,
-    a4: number,
+    hi: number,
+    lo: number,
     b6: Uint8Array | null,
     dirBit: number,
     protoBit: number,
@@ -144,7 +150,7 @@ class Compiled implements CompiledPolicy {
     allowOnly: boolean,
   ): number {
     const cache = this.cache;
-    const list = fam === 4 ? cache.entriesV4(a4) : cache.entriesV6(b6!);
+    const list = fam === 4 ? cache.entriesV4(((hi << 16) | lo) >>> 0) : cache.entriesV6(b6!);
     if (list === undefined || list.length === 0) return NONE;
     const t = this.t;
     const now = cache.now();
@@ -171,9 +177,9 @@ class Compiled implements CompiledPolicy {
   }
 
   /** True when a live cached name bound to the address satisfies rule `r`. */
-  private cacheBinds(r: number, fam: number, a4: number, b6: Uint8Array | null): boolean {
+  private cacheBinds(r: number, fam: number, hi: number, lo: number, b6: Uint8Array | null): boolean {
     const cache = this.cache;
-    const list = fam === 4 ? cache.entriesV4(a4) : cache.entriesV6(b6!);
+    const list = fam === 4 ? cache.entriesV4(((hi << 16) | lo) >>> 0) : cache.entriesV6(b6!);
     if (list === undefined) return false;
     const now = cache.now();
     for (let i = 0; i < list.length; i++) {
@@ -191,17 +197,27 @@ class Compiled implements CompiledPolicy {
   egressCode(ip: IpAddr, port: number | null, protocol: Protocol, source?: HostnameSource): number {
     const p = protocolIndex(protocol);
     if (p < 0) throw new Error(`egress: unknown protocol \`${String(protocol)}\`; expected tcp, udp, icmpv4 or icmpv6`);
+    // The IPv4 address travels as two 16-bit halves (small integers: never boxed).
     let fam = 4;
-    let a4 = 0;
+    let hi = 0;
+    let lo = 0;
     let b6: Uint8Array | null = null;
-    if (ip.family === 4) a4 = ip.v4;
-    else if (isMappedV6(ip.v6)) a4 = mappedV4(ip.v6);
-    else {
-      fam = 6;
-      b6 = ip.v6;
+    if (ip.family === 4) {
+      const v = ip.v4;
+      hi = v >>> 16;
+      lo = v & 0xffff;
+    } else {
+      const x = ip.v6;
+      if (isMappedV6(x)) {
+        hi = (x[12]! << 8) | x[13]!;
+        lo = (x[14]! << 8) | x[15]!;
+      } else {
+        fam = 6;
+        b6 = x;
+      }
     }
     const gw = this.gw;
-    const g = fam === 4 ? classifyV4(a4, gw.v4) : classifyV6(b6!, gw.v6);
+    const g = fam === 4 ? classifyV4Parts(hi, lo, this.gwHi, this.gwLo) : classifyV6(b6!, gw.v6);
     this.group = g;
     this.how = How.Ip;
     this.host = null;
@@ -209,12 +225,12 @@ class Compiled implements CompiledPolicy {
     const b = this.buckets[p] ?? this.bucket(p);
     const prt = port ?? -1;
     const pbit = 1 << p;
-    const ipBest = firstIpMatch(t, b, fam, a4, b6, g, prt, 0, NONE);
+    const ipBest = firstIpMatch(t, b, fam, hi, lo, b6, g, prt, 0, NONE);
     const kind = source === undefined ? "cache" : source.kind;
     if (kind === "cache") {
       let best = ipBest;
       if (b.minDomain < best) {
-        const d = this.cacheFirst(fam, a4, b6, D_EGRESS, pbit, prt, 0, best, false);
+        const d = this.cacheFirst(fam, hi, lo, b6, D_EGRESS, pbit, prt, 0, best, false);
         if (d < best) {
           best = d;
           this.how = How.Cache;
@@ -231,7 +247,7 @@ class Compiled implements CompiledPolicy {
           const r = m[k]!;
           if (r >= best) break;
           if ((t.dir[r]! & D_EGRESS) === 0 || (t.proto[r]! & pbit) === 0 || !portOk(t, r, prt)) continue;
-          if (t.deny[r] === 1 || this.cacheBinds(r, fam, a4, b6)) {
+          if (t.deny[r] === 1 || this.cacheBinds(r, fam, hi, lo, b6)) {
             best = r;
             this.how = How.Sni;
             break;
@@ -246,13 +262,13 @@ class Compiled implements CompiledPolicy {
     }
     const denyD = firstIn(t, b.domainDeny, prt, 0, ipBest);
     const bound = denyD < ipBest ? denyD : ipBest;
-    const allowD = this.cacheFirst(fam, a4, b6, D_EGRESS, pbit, prt, 0, bound, true);
+    const allowD = this.cacheFirst(fam, hi, lo, b6, D_EGRESS, pbit, prt, 0, bound, true);
     if (allowD < bound) {
       this.how = How.DeferAllow;
       return packCode(V_DEFER, allowD);
     }
     if (denyD < ipBest) {
-      const can = this.tailCanAllow(b, fam, a4, b6, g, prt, pbit, denyD + 1);
+      const can = this.tailCanAllow(b, fam, hi, lo, b6, g, prt, pbit, denyD + 1);
       this.host = null;
       this.how = can ? How.DeferDeny : How.DenyNoTail;
       return packCode(can ? V_DEFER : V_DENY, denyD);
@@ -263,7 +279,8 @@ class Compiled implements CompiledPolicy {
   private tailCanAllow(
     b: Bucket,
     fam: number,
-    a4: number,
+    hi: number,
+    lo: number,
     b6: Uint8Array | null,
     g: number,
     prt: number,
@@ -271,8 +288,8 @@ class Compiled implements CompiledPolicy {
     from: number,
   ): boolean {
     const t = this.t;
-    const ipB = firstIpMatch(t, b, fam, a4, b6, g, prt, from, NONE);
-    const allowD = this.cacheFirst(fam, a4, b6, D_EGRESS, pbit, prt, from, ipB, true);
+    const ipB = firstIpMatch(t, b, fam, hi, lo, b6, g, prt, from, NONE);
+    const allowD = this.cacheFirst(fam, hi, lo, b6, D_EGRESS, pbit, prt, from, ipB, true);
     if (allowD < ipB) return true;
     if (ipB !== NONE) return t.deny[ipB] === 0;
     return !t.defaultDenyEgress;
@@ -295,24 +312,34 @@ class Compiled implements CompiledPolicy {
   ingressCode(peer: IpAddr, guestPort: number, protocol: Protocol): number {
     const p = protocolIndex(protocol);
     if (p < 0) throw new Error(`ingress: unknown protocol \`${String(protocol)}\`; expected tcp, udp, icmpv4 or icmpv6`);
+    // The IPv4 address travels as two 16-bit halves (small integers: never boxed).
     let fam = 4;
-    let a4 = 0;
+    let hi = 0;
+    let lo = 0;
     let b6: Uint8Array | null = null;
-    if (peer.family === 4) a4 = peer.v4;
-    else if (isMappedV6(peer.v6)) a4 = mappedV4(peer.v6);
-    else {
-      fam = 6;
-      b6 = peer.v6;
+    if (peer.family === 4) {
+      const v = peer.v4;
+      hi = v >>> 16;
+      lo = v & 0xffff;
+    } else {
+      const x = peer.v6;
+      if (isMappedV6(x)) {
+        hi = (x[12]! << 8) | x[13]!;
+        lo = (x[14]! << 8) | x[15]!;
+      } else {
+        fam = 6;
+        b6 = x;
+      }
     }
-    const g = fam === 4 ? classifyV4(a4, this.gw.v4) : classifyV6(b6!, this.gw.v6);
+    const g = fam === 4 ? classifyV4Parts(hi, lo, this.gwHi, this.gwLo) : classifyV6(b6!, this.gw.v6);
     this.group = g;
     this.how = How.Ip;
     this.host = null;
     const t = this.t;
     const b = this.buckets[4 + p] ?? this.bucket(4 + p);
-    let best = firstIpMatch(t, b, fam, a4, b6, g, guestPort, 0, NONE);
+    let best = firstIpMatch(t, b, fam, hi, lo, b6, g, guestPort, 0, NONE);
     if (b.minDomain < best) {
-      const d = this.cacheFirst(fam, a4, b6, D_INGRESS, 1 << p, guestPort, 0, best, false);
+      const d = this.cacheFirst(fam, hi, lo, b6, D_INGRESS, 1 << p, guestPort, 0, best, false);
       if (d < best) {
         best = d;
         this.how = How.Cache;
@@ -374,17 +401,27 @@ class Compiled implements CompiledPolicy {
   explicitEgress(ip: IpAddr, protocol: Protocol): "allow" | "deny" | null {
     const p = protocolIndex(protocol);
     if (p < 0) throw new Error(`explicitEgress: unknown protocol \`${String(protocol)}\``);
+    // The IPv4 address travels as two 16-bit halves (small integers: never boxed).
     let fam = 4;
-    let a4 = 0;
+    let hi = 0;
+    let lo = 0;
     let b6: Uint8Array | null = null;
-    if (ip.family === 4) a4 = ip.v4;
-    else if (isMappedV6(ip.v6)) a4 = mappedV4(ip.v6);
-    else {
-      fam = 6;
-      b6 = ip.v6;
+    if (ip.family === 4) {
+      const v = ip.v4;
+      hi = v >>> 16;
+      lo = v & 0xffff;
+    } else {
+      const x = ip.v6;
+      if (isMappedV6(x)) {
+        hi = (x[12]! << 8) | x[13]!;
+        lo = (x[14]! << 8) | x[15]!;
+      } else {
+        fam = 6;
+        b6 = x;
+      }
     }
-    const g = fam === 4 ? classifyV4(a4, this.gw.v4) : classifyV6(b6!, this.gw.v6);
-    const r = firstIpMatch(this.t, this.explicit[p] ?? this.explicitBucket(p), fam, a4, b6, g, -1, 0, NONE);
+    const g = fam === 4 ? classifyV4Parts(hi, lo, this.gwHi, this.gwLo) : classifyV6(b6!, this.gw.v6);
+    const r = firstIpMatch(this.t, this.explicit[p] ?? this.explicitBucket(p), fam, hi, lo, b6, g, -1, 0, NONE);
     if (r === NONE) return null;
     return this.t.deny[r] === 1 ? "deny" : "allow";
   }

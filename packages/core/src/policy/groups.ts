@@ -66,6 +66,27 @@ export function classifyV4(a: number, gwV4: number): number {
   return 6;
 }
 
+/**
+ * Group code of an IPv4 address given as its high and low 16-bit halves, with the gateway split
+ * the same way (`gwHi` -1 = no IPv4 gateway). Every argument is a small integer, so calling it
+ * from optimized code never boxes a number (the evaluator's allocation-free path).
+ */
+export function classifyV4Parts(hi: number, lo: number, gwHi: number, gwLo: number): number {
+  if (hi === 0 && lo === 0) return GROUP_NONE;
+  if (hi === gwHi && lo === gwLo) return 0;
+  if (hi === 0xa9fe && lo === 0xa9fe) return 1; // 169.254.169.254
+  const o1 = hi >>> 8;
+  if (o1 === 127) return 2;
+  if (o1 === 10) return 3;
+  const o2 = hi & 255;
+  if (o1 === 172 && (o2 & 0xf0) === 16) return 3;
+  if (o1 === 192 && o2 === 168) return 3;
+  if (o1 === 100 && (o2 & 0xc0) === 64) return 3;
+  if (o1 === 169 && o2 === 254) return 4;
+  if ((o1 & 0xf0) === 224) return 5;
+  return 6;
+}
+
 /** Group code of a native (not mapped) IPv6 address. */
 export function classifyV6(b: Uint8Array, gwV6: Uint8Array | null): number {
   let zero = true;

@@ -26,6 +26,7 @@ export {
   classifyIp,
   classifyCode,
   classifyV4,
+  classifyV4Parts,
   classifyV6,
   parseGateway,
   groupCode,

@@ -48,7 +48,7 @@ export function protocolIndex(p: string): number {
 }
 
 /** Sentinel rule index meaning "no rule". */
-export const NONE = 0x7fffffff;
+export const NONE = 0x3fffffff; // the largest small integer (Smi) on 64-bit V8: no boxing when returned
 
 /** Struct-of-arrays view of a policy's rules. */
 export interface RuleTable {
