@@ -5,7 +5,8 @@
 #
 # Steps: export the wire cases (vectors + fixtures + canonical forms, refereed by the JSON Schema);
 # per language, a negative control (a harness fed misfiled cases must fail), the round trip and
-# the language's own unit tests (pytest, go test, cargo test); then the upstream-fixture test. A missing toolchain is a SKIP (printed), or a failure when
+# the language's own unit tests (pytest, go test, cargo test); the same harnesses on bindings of a
+# stress schema (polyglot/stress: constructs the network schema lacks); then the upstream-fixture test. A missing toolchain is a SKIP (printed), or a failure when
 # SANDBOX_REQUIRE_POLYGLOT=1 or SANDBOX_REQUIRE_E2E=1. Ends with `polyglot: N passed, M failed`.
 set -u
 cd "$(dirname "$0")/.."
@@ -93,6 +94,28 @@ if command -v cargo >/dev/null 2>&1; then
   fi
 else
   skip rust "cargo not found"
+fi
+
+# Stress schema: the codegen path on constructs the network schema does not use (generic fixer).
+echo "polyglot: stress bindings (conformance/polyglot/stress)"
+S="$WORK/stress"
+STRESS_CASES="$ROOT/conformance/polyglot/stress/cases.json"
+if npx --no-install tsx conformance/polyglot/gen-stress.ts "$S"; then
+  ok "stress bindings generated"
+  if command -v python3 >/dev/null 2>&1; then
+    cp conformance/python/roundtrip.py "$S/python/"
+    if python3 "$S/python/roundtrip.py" "$STRESS_CASES"; then ok "python stress"; else bad "python stress"; fi
+  fi
+  if command -v go >/dev/null 2>&1; then
+    cp -r conformance/go/go.mod conformance/go/cmd "$S/go/" && rm -f "$S/go/cmd/roundtrip/"*_test.go
+    if (cd "$S/go" && go vet ./... && go run ./cmd/roundtrip "$STRESS_CASES"); then ok "go stress"; else bad "go stress"; fi
+  fi
+  if command -v cargo >/dev/null 2>&1; then
+    mkdir -p "$S/rust/src" && cp conformance/rust/Cargo.toml conformance/rust/Cargo.lock "$S/rust/" && cp conformance/rust/src/main.rs "$S/rust/src/"
+    if (cd "$S/rust" && CARGO_TARGET_DIR="$ROOT/conformance/rust/target/stress" cargo run --release --locked -q -- "$STRESS_CASES"); then ok "rust stress"; else bad "rust stress"; fi
+  fi
+else
+  bad "stress bindings generated"
 fi
 
 echo "polyglot: upstream fixtures vs the TypeScript dialects"
