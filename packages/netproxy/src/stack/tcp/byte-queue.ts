@@ -37,7 +37,9 @@ export class ByteQueue {
     while (left > 0) {
       const c = this.chunks[ci]!;
       const take = Math.min(left, c.length - skip);
-      dst.set(c.subarray(skip, skip + take), o);
+      // Buffer#copy is a native memcpy without allocating a view (chunks are usually Buffers).
+      if (Buffer.isBuffer(c)) c.copy(dst, o, skip, skip + take);
+      else dst.set(c.subarray(skip, skip + take), o);
       o += take;
       left -= take;
       skip = 0;
