@@ -7,11 +7,13 @@
  * Run from the repo root: bash bench/netproxy-l7/run.sh   (writes bench/netproxy-l7/RESULTS.fragment.md)
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer, connect as netConnect, type AddressInfo, type Socket } from "node:net";
+import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
 import { compilePolicy, parseIp, ResolvedNameCache, type NetworkPolicy, type Rule } from "../../packages/core/src/index.js";
 import { createDnsHandler } from "../../packages/netproxy/src/dns/forwarder.js";
 import { buildQuery, RR } from "../../packages/netproxy/src/dns/wire.js";
@@ -108,7 +110,39 @@ async function benchDns(): Promise<string[]> {
     return { achieved: total / ((performance.now() - start) / 1000), p50: pct(sorted, 50), p99: pct(sorted, 99), p999: pct(sorted, 99.9), lost };
   }
 
+  /** The floor: bare UDP round trips to the same upstream (32 in flight), per CPU-second. */
+  async function udpFloor(seconds: number): Promise<number> {
+    const sock = createSocket("udp4");
+    await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
+    const waiting = new Map<number, () => void>();
+    sock.on("message", (m) => waiting.get(m.readUInt16BE(0))?.());
+    let n = 0;
+    const end = performance.now() + seconds * 1000;
+    const c0 = process.cpuUsage();
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, w) => {
+        while (performance.now() < end) {
+          const q = Buffer.from(allowed[(n + w) % 4096]!);
+          q.writeUInt16BE(w, 0);
+          await new Promise<void>((res) => {
+            const t = setTimeout(res, 200);
+            waiting.set(w, () => {
+              clearTimeout(t);
+              res();
+            });
+            sock.send(q, upPort, "127.0.0.1");
+          });
+          n++;
+        }
+      }),
+    );
+    const c = process.cpuUsage(c0);
+    sock.close();
+    return n / ((c.user + c.system) / 1e6);
+  }
+
   const secs = quick ? 1 : 3;
+  const floor = await udpFloor(secs);
   await saturate("mixed", 0.5, 32); // warm-up
   const satMixed = await saturate("mixed", secs, 32);
   const satDenied = await saturate("denied", secs, 32);
@@ -125,11 +159,40 @@ async function benchDns(): Promise<string[]> {
     "|---|---|---|---|---|---|---|---|",
     `| 50% denied / 50% forwarded | ${satMixed.wall.toFixed(0)} | ${satMixed.perCpu.toFixed(0)} | ${fixed.achieved.toFixed(0)} | ${f(fixed.p50)} | ${f(fixed.p99)} | ${f(fixed.p999)} | ${fixed.lost} |`,
     `| 100% forwarded | ${satAllowed.wall.toFixed(0)} | ${satAllowed.perCpu.toFixed(0)} | ${fixedAllowed.achieved.toFixed(0)} | ${f(fixedAllowed.p50)} | ${f(fixedAllowed.p99)} | ${f(fixedAllowed.p999)} | ${fixedAllowed.lost} |`,
+    `| floor: bare UDP round trips to the same upstream, no DNS logic | — | ${floor.toFixed(0)} | — | — | — | — | — |`,
     `| 100% denied (NXDOMAIN) | ${satDenied.wall.toFixed(0)} | ${satDenied.perCpu.toFixed(0)} | — | — | — | — | — |`,
   ];
 }
 
 // ---------------------------------------------------------------- TLS
+/** The floor: Node TLS server + client handshakes in one process (what one intercepted connection costs at least). */
+async function tlsPairFloor(caPem: string, leafCtx: import("node:tls").SecureContext, seconds: number): Promise<number> {
+  const srv = createTlsServer({ SNICallback: (_n, cb) => cb(null, leafCtx) }, (s) => s.on("error", () => {}));
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as AddressInfo).port;
+  let n = 0;
+  const end = Date.now() + seconds * 1000;
+  const c0 = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (Date.now() < end) {
+        await new Promise<void>((res) => {
+          const s = tlsConnect({ port, host: "127.0.0.1", servername: "bench.example.test", ca: [caPem], noDelay: true });
+          s.once("secureConnect", () => {
+            n++;
+            s.destroy();
+            res();
+          });
+          s.once("error", () => res());
+        });
+      }
+    }),
+  );
+  const c = process.cpuUsage(c0);
+  srv.close();
+  return n / ((c.user + c.system) / 1e6);
+}
+
 async function benchTls(): Promise<string[]> {
   const up = await child("upstream-tls.ts", [], TSX);
   const upPort = up.msg.port as number;
@@ -181,6 +244,7 @@ async function benchTls(): Promise<string[]> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const proxyPort = (server.address() as AddressInfo).port;
+  const floor = await tlsPairFloor(ca.certPem, (await leaves.get(SNI)).context, quick ? 1 : 3);
   const cl = await child("client.ts", [], TSX);
   const run = (job: Record<string, unknown>) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -223,6 +287,7 @@ async function benchTls(): Promise<string[]> {
     "|---|---|---|---|",
     `| new TLS handshakes/s (guest side complete) | ${rate(hsDirect).toFixed(0)} | ${rate(hsProxy).toFixed(0)} | ${(rate(hsProxy) / rate(hsDirect)).toFixed(2)} |`,
     `| intercepted handshakes per CPU-second of the interceptor process (guest + upstream side) | — | ${hsPerCpu.toFixed(0)} | — |`,
+    `| floor: plain Node TLS server+client handshake pairs per CPU-second, one process, same machine state | ${floor.toFixed(0)} | — | interception/floor ${(hsPerCpu / floor).toFixed(2)} |`,
     `| bulk HTTPS download, ${bytes / 1048576} MiB (Mbit/s, best of 3) | ${getDirect.toFixed(0)} | ${getProxy.toFixed(0)} | ${(getProxy / getDirect).toFixed(2)} |`,
     `| bulk HTTPS upload, ${bytes / 2 / 1048576} MiB (Mbit/s, best of 3) | ${postDirect.toFixed(0)} | ${postProxy.toFixed(0)} | ${(postProxy / postDirect).toFixed(2)} |`,
   ];
