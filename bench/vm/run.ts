@@ -9,7 +9,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGuest, probeKvm, startVm, which, type QemuNetworkSettingsInput, type QemuVm } from "../../packages/vmm-qemu/src/index.js";
@@ -24,8 +24,6 @@ const fixture = (name: string): string[] => ["--conditions=@sandbox/source", "--
 interface Row {
   backend: string;
   leaseMs?: number;
-  /** Guest uptime (s) when the lease was applied. */
-  leaseUptime?: string;
   upMbps?: number;
   downMbps?: number;
   note: string;
@@ -153,7 +151,6 @@ async function measure(b: Backend, image: { kernel: string; initrd: string }): P
     return {
       backend: b.name,
       leaseMs,
-      ...(lease.fields.uptime ? { leaseUptime: lease.fields.uptime } : {}),
       upMbps: num("iperf_up"),
       downMbps: num("iperf_down"),
       note: `accel ${vm.accel}, guest MTU ${lease.fields.ifmtu ?? "?"}${lease.fields.mtu !== "none" ? ` (DHCP offered ${lease.fields.mtu})` : ""}`,
@@ -165,6 +162,7 @@ async function measure(b: Backend, image: { kernel: string; initrd: string }): P
 }
 
 const image = buildGuest();
+const loadBefore = loadavg()[0]!.toFixed(1);
 await probeKvm(which("qemu-system-x86_64") ?? "qemu-system-x86_64"); // once, outside the timings
 const rows: Row[] = [];
 for (const b of backends) {
@@ -181,11 +179,12 @@ const md = [
   "## bench/vm — QEMU guest networking: SLIRP vs passt vs @sandbox/netproxy",
   "",
   `Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores; ${qemuVersion}; guest kernel ${manifest.kernel_release} (test guest ${image.hash}); ` +
-    `1 vCPU, 256 MiB; virtio-net host_mtu=1500; iperf3 ${SECONDS} s per direction, one run; ${new Date().toISOString().slice(0, 10)}.`,
+    `1 vCPU, 256 MiB; virtio-net host_mtu=1500; iperf3 ${SECONDS} s per direction, one run; ${new Date().toISOString().slice(0, 10)}; ` +
+    `1-min load average ${loadBefore} before / ${loadavg()[0]!.toFixed(1)} after (other work shared the machine).`,
   "",
-  "| backend | QEMU start → DHCP lease (ms) | guest uptime at lease (s) | guest→host (Gbit/s) | host→guest (Gbit/s) | note |",
-  "|---|---:|---:|---:|---:|---|",
-  ...rows.map((r) => `| ${r.backend} | ${r.leaseMs ?? "–"} | ${r.leaseUptime ?? "–"} | ${gbit(r.upMbps)} | ${gbit(r.downMbps)} | ${r.note} |`),
+  "| backend | QEMU start → DHCP lease (ms) | guest→host (Gbit/s) | host→guest (Gbit/s) | note |",
+  "|---|---:|---:|---:|---|",
+  ...rows.map((r) => `| ${r.backend} | ${r.leaseMs ?? "–"} | ${gbit(r.upMbps)} | ${gbit(r.downMbps)} | ${r.note} |`),
   "",
   "Far ends: SLIRP → iperf3 on host 127.0.0.1 via 10.0.2.2; passt (in its own netns) → its gateway, mapped to its loopback;",
   "netproxy (in its own netns) → iperf3 on 203.0.113.10 in a peer netns, allowed by a CIDR rule. host→guest is `iperf3 -R`.",
