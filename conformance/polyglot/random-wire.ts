@@ -44,6 +44,31 @@ const PATTERN_SAMPLES: Record<string, string[]> = {
   "^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$": ["02:6d:73:00:00:02", "AA:bb:CC:00:11:22"],
 };
 const WORDS = ["example.com", "api.example.com", ".Example.ORG", "10.0.0.0/8", "2001:db8::/32", "1.1.1.1:53", "/etc/ca.pem", "*.corp.example", "ä.example", "x"];
+const DOMAINS = ["example.com", "api.example.com", ".Example.ORG", "xn--bcher-kva.example", "a.b.c.example"];
+/** Plausible strings by property name, so that many random configs also pass @sandbox's semantic checks. */
+const BY_KEY: Record<string, string[]> = {
+  cidr: ["10.0.0.0/8", "192.168.1.7/32", "2001:db8::/32", "::1/128", "0.0.0.0/0"],
+  domain: DOMAINS,
+  domain_suffix: DOMAINS,
+  deny_domains: DOMAINS,
+  deny_domain_suffixes: DOMAINS,
+  host_aliases: ["host.microsandbox.internal", "gateway.local"],
+  nameservers: ["1.1.1.1", "8.8.8.8:5353", "[2606:4700:4700::1111]:53", "dns.google"],
+  ipv4_pool: ["172.16.0.0/12", "10.200.0.0/16"],
+  ipv6_pool: ["fd42:6d73:62::/48", "fd00:1::/56"],
+  host_bind: ["127.0.0.1", "0.0.0.0", "::1"],
+  ipv4_address: ["192.168.127.2/24"],
+  ipv6_address: ["fd42::2/64"],
+  exact: ["api.openai.com", "Example.COM"],
+  wildcard: ["*.example.com"],
+  pattern: ["*.corp.example", "dev.example"],
+  bypass: ["*.pinned.example", "bank.example"],
+  path: ["/etc/ca/corp.pem"],
+  cert_path: ["/ca/cert.pem"],
+  key_path: ["/ca/key.pem"],
+  upstream_ca_cert: ["/etc/ca/extra.pem"],
+  value: ["sk-real", ""],
+};
 
 /** Generates random values of schema nodes. */
 export class WireGen {
@@ -65,10 +90,10 @@ export class WireGen {
     return n.$ref ? this.resolve(this.defs[n.$ref.replace("#/$defs/", "")]!) : n;
   }
   /** A random valid value of `n` (`depth` bounds list sizes). */
-  value(n0: Node, depth = 0): unknown {
+  value(n0: Node, depth = 0, key?: string): unknown {
     const n = this.resolve(n0);
     if (n.const !== undefined) return n.const;
-    if (n.oneOf) return this.value(this.pick(n.oneOf), depth);
+    if (n.oneOf) return this.value(this.pick(n.oneOf), depth, key);
     if (n.enum) return this.pick(n.enum);
     switch (n.type) {
       case "boolean":
@@ -81,20 +106,20 @@ export class WireGen {
       }
       case "string": {
         if (n.pattern) return this.pick(PATTERN_SAMPLES[n.pattern] ?? ["x"]);
-        const s = this.pick(WORDS);
+        const s = key !== undefined && BY_KEY[key] && this.rnd() < 0.9 ? this.pick(BY_KEY[key]) : this.pick(WORDS);
         return s.length >= (n.minLength ?? 0) ? s : "x".repeat(n.minLength ?? 1);
       }
       case "array": {
         const min = n.minItems ?? 0;
         const len = depth > 2 ? min : this.int(min, min + 3);
-        return Array.from({ length: len }, () => this.value(n.items!, depth + 1));
+        return Array.from({ length: len }, () => this.value(n.items!, depth + 1, key));
       }
       case "object": {
         const out: Record<string, unknown> = {};
         const req = new Set(n.required ?? []);
         for (const [k, p] of Object.entries(n.properties ?? {})) {
           if (k === "$schema") continue;
-          if (req.has(k) || this.rnd() < 0.5) out[k] = this.value(p, depth + 1);
+          if (req.has(k) || this.rnd() < 0.5) out[k] = this.value(p, depth + 1, k);
         }
         return out;
       }
