@@ -1,5 +1,5 @@
 /**
- * Upstream DNS transports: UDP over one shared socket per address family (transaction ids
+ * Upstream DNS transports: UDP over one connected socket per upstream (transaction ids
  * multiplexed), plain TCP with the two-byte length prefix, and DoT for a guest-chosen resolver.
  * Every exchange has a deadline; a failure rejects so the caller can fail over.
  */
@@ -21,9 +21,14 @@ interface Pending {
   resolve(b: Uint8Array): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
-  ip: string;
-  port: number;
   originalId: number;
+}
+
+/** A connected UDP socket to one upstream and its outstanding queries (ids are per socket). */
+interface UpstreamSocket {
+  readonly sock: UdpSocket;
+  readonly ready: Promise<void>;
+  readonly pending: Map<number, Pending>;
 }
 
 /** Options for the default transport. */
@@ -32,13 +37,18 @@ export interface TransportOptions {
   readonly tls?: Pick<ConnectionOptions, "ca" | "rejectUnauthorized">;
 }
 
-/** The default transport over node:dgram, node:net and node:tls. */
+/**
+ * The default transport over node:dgram, node:net and node:tls. UDP uses one connected socket
+ * per upstream: only that peer's datagrams are accepted, and an ICMP "port unreachable" fails the
+ * outstanding queries at once (so failover does not wait for the deadline).
+ */
 export class NodeDnsTransport implements DnsUpstreamTransport {
-  private readonly sockets = new Map<4 | 6, UdpSocket>();
-  private readonly pending = new Map<number, Pending>();
+  private readonly sockets = new Map<string, UpstreamSocket>();
   private closed = false;
   private ids = randomBytes(0);
   private idPos = 0;
+
+  constructor(private readonly opts: TransportOptions = {}) {}
 
   /** A random 16-bit id from a pool refilled from the CSPRNG 32 Ki ids at a time. */
   private randomId(): number {
@@ -51,62 +61,75 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
     return v;
   }
 
-  constructor(private readonly opts: TransportOptions = {}) {}
-
-  private socket(family: 4 | 6): UdpSocket {
-    let s = this.sockets.get(family);
-    if (s) return s;
-    s = createSocket({ type: family === 4 ? "udp4" : "udp6" });
-    s.on("message", (buf, rinfo) => this.onMessage(family, buf, rinfo.address, rinfo.port));
-    s.on("error", () => {
-      // Per-exchange deadlines reject the affected queries; keep the socket.
+  private socketFor(to: Upstream): UpstreamSocket {
+    const key = `${to.ip}|${to.port}`;
+    let u = this.sockets.get(key);
+    if (u) return u;
+    const sock = createSocket({ type: isIP(to.ip) === 6 ? "udp6" : "udp4" });
+    const pending = new Map<number, Pending>();
+    const drop = (err: Error) => {
+      if (this.sockets.get(key) === u) this.sockets.delete(key);
+      for (const p of pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(err);
+      }
+      pending.clear();
+      try {
+        sock.close();
+      } catch {
+        // already closed
+      }
+    };
+    sock.on("message", (buf) => {
+      if (buf.length < 12) return;
+      const p = pending.get(buf.readUInt16BE(0));
+      if (!p) return;
+      pending.delete(buf.readUInt16BE(0));
+      clearTimeout(p.timer);
+      const out = new Uint8Array(buf);
+      out[0] = (p.originalId >> 8) & 0xff;
+      out[1] = p.originalId & 0xff;
+      p.resolve(out);
     });
-    s.unref();
-    this.sockets.set(family, s);
-    return s;
+    // ICMP errors (e.g. ECONNREFUSED) arrive here: fail what is outstanding, reconnect next time.
+    sock.on("error", (e) => drop(e));
+    sock.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      sock.connect(to.port, to.ip, (err?: Error) => (err ? reject(err) : resolve()));
+    });
+    ready.catch((e: Error) => drop(e));
+    u = { sock, ready, pending };
+    this.sockets.set(key, u);
+    return u;
   }
 
-  private onMessage(family: 4 | 6, buf: Buffer, address: string, port: number): void {
-    if (buf.length < 12) return;
-    const id = buf.readUInt16BE(0);
-    const key = family * 65536 + id;
-    const p = this.pending.get(key);
-    if (!p || p.ip !== address || p.port !== port) return;
-    this.pending.delete(key);
-    clearTimeout(p.timer);
-    const out = new Uint8Array(buf);
-    out[0] = (p.originalId >> 8) & 0xff;
-    out[1] = p.originalId & 0xff;
-    p.resolve(out);
-  }
-
-  udp(msg: Uint8Array, to: Upstream, timeoutMs: number): Promise<Uint8Array> {
-    if (this.closed) return Promise.reject(new Error("DNS transport closed"));
-    const family = isIP(to.ip) === 6 ? 6 : 4;
+  async udp(msg: Uint8Array, to: Upstream, timeoutMs: number): Promise<Uint8Array> {
+    if (this.closed) throw new Error("DNS transport closed");
+    const u = this.socketFor(to);
+    await u.ready;
     return new Promise((resolve, reject) => {
       let id = -1;
       for (let i = 0; i < 64; i++) {
         const c = this.randomId();
-        if (!this.pending.has(family * 65536 + c)) {
+        if (!u.pending.has(c)) {
           id = c;
           break;
         }
       }
       if (id < 0) return reject(new Error("no free DNS transaction id"));
-      const key = family * 65536 + id;
       const out = Buffer.from(msg);
       const originalId = out.readUInt16BE(0);
       out.writeUInt16BE(id, 0);
       const timer = setTimeout(() => {
-        this.pending.delete(key);
+        u.pending.delete(id);
         reject(new Error(`DNS query to ${to.ip}:${to.port} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(key, { resolve, reject, timer, ip: to.ip, port: to.port, originalId });
-      this.socket(family).send(out, to.port, to.ip, (err) => {
+      u.pending.set(id, { resolve, reject, timer, originalId });
+      u.sock.send(out, (err) => {
         if (!err) return;
-        const p = this.pending.get(key);
+        const p = u.pending.get(id);
         if (!p) return;
-        this.pending.delete(key);
+        u.pending.delete(id);
         clearTimeout(p.timer);
         reject(err);
       });
@@ -129,13 +152,19 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
 
   close(): void {
     this.closed = true;
-    for (const s of this.sockets.values()) s.close();
-    this.sockets.clear();
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new Error("DNS transport closed"));
+    for (const u of this.sockets.values()) {
+      for (const p of u.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new Error("DNS transport closed"));
+      }
+      u.pending.clear();
+      try {
+        u.sock.close();
+      } catch {
+        // already closed
+      }
     }
-    this.pending.clear();
+    this.sockets.clear();
   }
 }
 

@@ -210,6 +210,21 @@ describe("DNS forwarder over real UDP/TCP upstreams on 127.0.0.1", () => {
     none.h.close();
   });
 
+  it("fails over at once when an upstream's port is closed (ICMP unreachable), not after the deadline", async () => {
+    const { createSocket } = await import("node:dgram");
+    const tmp = createSocket("udp4");
+    await new Promise<void>((r) => tmp.bind(0, "127.0.0.1", () => r()));
+    const closedPort = tmp.address().port;
+    tmp.close();
+    script2 = (qq) => ({ type: "response", answers: [{ name: qq.questions![0]!.name, type: "A", ttl: 60, data: "93.184.216.10" }] } as dnsPacket.Packet);
+    const { h } = setup({ upstreams: [{ ip: "127.0.0.1", port: closedPort }, { ip: "127.0.0.1", port: up2.port }], timeout: 5000 });
+    const t0 = Date.now();
+    const r = decode(await h.handle(q("fast-failover.example", "A"), ctx));
+    expect(r.answers![0]).toMatchObject({ data: "93.184.216.10" });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    h.close();
+  });
+
   it("retries over TCP on a truncated UDP answer, then truncates for a 512-byte guest", async () => {
     const big = { type: "response", answers: Array.from({ length: 40 }, (_, i) => ({ name: "big.example", type: "A", ttl: 60, data: `93.184.216.${i + 1}` })) } as dnsPacket.Packet;
     script = (_qq, t) => (t === "udp" ? ({ type: "response", flags: dnsPacket.TRUNCATED_RESPONSE, answers: [] } as dnsPacket.Packet) : big);
