@@ -38,6 +38,8 @@ export interface StartVmOptions {
   scenario?: string;
   /** Extra fw_cfg blobs: name (e.g. `opt/x`) to file path. */
   fwCfg?: Record<string, string>;
+  /** Also write QEMU's pid to this file (it always writes one in its private work directory). */
+  pidfile?: string;
   /** Extra QEMU arguments, appended last. */
   extraArgs?: string[];
   /** Called with every console line. */
@@ -218,9 +220,14 @@ export async function startVm(opts: StartVmOptions): Promise<QemuVm> {
     bootArgs.push("-drive", `file=${qemuOptEscape(boot.disk)},if=virtio,format=${boot.format ?? "raw"}`);
   }
   const accel = await chooseAccel(qemu, opts.accel ?? "auto", arch);
+  if (network.machine === "microvm" && accel.accel !== "kvm") {
+    throw new QemuLaunchError(
+      `machine "microvm" needs KVM (under TCG the guest never reaches its console); KVM is not used here${accel.kvmReason ? `: ${accel.kvmReason}` : ""}; use machine "q35" or "pc"`,
+    );
+  }
 
   const workDir = mkdtempSync(join(tmpdir(), "sandbox-qemu-"));
-  const pidfile = join(workDir, "qemu.pid");
+  const pidfile = opts.pidfile ?? join(workDir, "qemu.pid");
   const fw: string[] = [];
   if (opts.scenario !== undefined) {
     const p = join(workDir, "scenario.sh");

@@ -52,13 +52,30 @@ describe("launcher errors", () => {
 });
 
 describe.skipIf(reason !== undefined)("launcher lifecycle", () => {
+  it("refuses microvm without KVM, saying why", async () => {
+    const image = guestOrReason().image!;
+    const probe = await probeKvm(which("qemu-system-x86_64")!);
+    if (probe.usable) return; // microvm is allowed with KVM
+    await expect(startVm({ boot: { kernel: image.kernel, initrd: image.initrd }, network: { machine: "microvm", network_mode: "none" } })).rejects.toThrow(
+      /machine "microvm" needs KVM .*use machine "q35" or "pc"/,
+    );
+  });
+
   it("reports readiness, captures the console, stops cleanly", async () => {
     const image = guestOrReason().image!;
-    const vm = await startVm({ boot: { kernel: image.kernel, initrd: image.initrd }, network: { network_mode: "none" }, scenario: "echo scenario-says-hi; sleep 300" });
+    // the scenario travels on the kernel command line here (the path for VMMs without fw_cfg)
+    const b64 = Buffer.from("echo scenario-says-hi; sleep 300\n").toString("base64");
+    const pidfile = join(mkdtempSync(join(tmpdir(), "vmq-pid-")), "qemu.pid");
+    const vm = await startVm({
+      boot: { kernel: image.kernel, initrd: image.initrd, append: `console=ttyS0 quiet loglevel=1 panic=-1 sandbox.scenario_b64=${b64}` },
+      network: { network_mode: "none" },
+      pidfile,
+    });
     await vm.ready(60_000);
     await vm.waitForLine(/scenario-says-hi/, 10_000);
     expect(vm.lines.some((l) => l.includes("@@sandbox boot"))).toBe(true);
     const pid = vm.pid!;
+    expect(Number(readFileSync(pidfile, "utf8").trim())).toBe(pid); // setpriv execs QEMU: same pid
     const exit = await vm.stop();
     expect(exit.signal === "SIGTERM" || exit.code === 0).toBe(true);
     expect(alive(pid)).toBe(false);
