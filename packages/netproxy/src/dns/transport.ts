@@ -29,7 +29,16 @@ interface UpstreamSocket {
   readonly sock: UdpSocket;
   readonly ready: Promise<void>;
   readonly pending: Map<number, Pending>;
+  /** Queries sent on this socket; after {@link QUERIES_PER_SOCKET} it is retired. */
+  sent: number;
+  retired: boolean;
 }
+
+/**
+ * Queries per upstream socket before it is replaced by a fresh one on a new random source port
+ * (RFC 5452 style entropy on top of the 16-bit id); a retired socket closes once it drains.
+ */
+export const QUERIES_PER_SOCKET = 128;
 
 /** Options for the default transport. */
 export interface TransportOptions {
@@ -44,6 +53,8 @@ export interface TransportOptions {
  */
 export class NodeDnsTransport implements DnsUpstreamTransport {
   private readonly sockets = new Map<string, UpstreamSocket>();
+  /** Every open socket, retired ones included (for close()). */
+  private readonly open = new Set<UpstreamSocket>();
   private closed = false;
   private ids = randomBytes(0);
   private idPos = 0;
@@ -90,6 +101,7 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
       out[0] = (p.originalId >> 8) & 0xff;
       out[1] = p.originalId & 0xff;
       p.resolve(out);
+      this.closeIfDrained(u!);
     });
     // ICMP errors (e.g. ECONNREFUSED) arrive here: fail what is outstanding, reconnect next time.
     sock.on("error", (e) => drop(e));
@@ -98,14 +110,29 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
       sock.connect(to.port, to.ip, (err?: Error) => (err ? reject(err) : resolve()));
     });
     ready.catch((e: Error) => drop(e));
-    u = { sock, ready, pending };
+    u = { sock, ready, pending, sent: 0, retired: false };
     this.sockets.set(key, u);
+    this.open.add(u);
+    sock.on("close", () => this.open.delete(u!));
     return u;
+  }
+
+  private closeIfDrained(u: UpstreamSocket): void {
+    if (!u.retired || u.pending.size > 0) return;
+    try {
+      u.sock.close();
+    } catch {
+      // already closed
+    }
   }
 
   async udp(msg: Uint8Array, to: Upstream, timeoutMs: number): Promise<Uint8Array> {
     if (this.closed) throw new Error("DNS transport closed");
     const u = this.socketFor(to);
+    if (++u.sent >= QUERIES_PER_SOCKET) {
+      u.retired = true;
+      this.sockets.delete(`${to.ip}|${to.port}`);
+    }
     await u.ready;
     return new Promise((resolve, reject) => {
       let id = -1;
@@ -122,6 +149,7 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
       out.writeUInt16BE(id, 0);
       const timer = setTimeout(() => {
         u.pending.delete(id);
+        this.closeIfDrained(u);
         reject(new Error(`DNS query to ${to.ip}:${to.port} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
       u.pending.set(id, { resolve, reject, timer, originalId });
@@ -131,6 +159,7 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
         if (!p) return;
         u.pending.delete(id);
         clearTimeout(p.timer);
+        this.closeIfDrained(u);
         reject(err);
       });
     });
@@ -152,7 +181,7 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
 
   close(): void {
     this.closed = true;
-    for (const u of this.sockets.values()) {
+    for (const u of [...this.open]) {
       for (const p of u.pending.values()) {
         clearTimeout(p.timer);
         p.reject(new Error("DNS transport closed"));

@@ -293,3 +293,25 @@ describe("DNS forwarder over real UDP/TCP upstreams on 127.0.0.1", () => {
 });
 
 export type { IpAddr };
+
+describe("upstream UDP sockets", () => {
+  it("moves to a fresh source port every QUERIES_PER_SOCKET queries and closes drained sockets", async () => {
+    const { NodeDnsTransport, QUERIES_PER_SOCKET } = await import("../../src/dns/transport.js");
+    const ports = new Set<number>();
+    const { createSocket } = await import("node:dgram");
+    const srv = createSocket("udp4");
+    srv.on("message", (m, r) => {
+      ports.add(r.port);
+      const out = Buffer.from(m);
+      out[2] |= 0x80;
+      srv.send(out, r.port, r.address);
+    });
+    await new Promise<void>((r) => srv.bind(0, "127.0.0.1", () => r()));
+    const t = new NodeDnsTransport();
+    const to = { ip: "127.0.0.1", port: srv.address().port };
+    for (let i = 0; i < QUERIES_PER_SOCKET * 2 + 1; i++) await t.udp(q(`p${i}.example`, "A", { id: i }), to, 1000);
+    expect(ports.size).toBe(3);
+    t.close();
+    srv.close();
+  });
+});
