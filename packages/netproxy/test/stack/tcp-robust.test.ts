@@ -149,6 +149,36 @@ describe("tcp under adverse conditions", () => {
     expect(sha(g.data())).toBe(sha(down));
   });
 
+  it("closes its receive window while the upstream is not reading, then reopens it (nothing lost)", async () => {
+    // More than loopback socket buffers can absorb, so the backlog reaches Node's write buffer.
+    const up = randomBytes(16 << 20);
+    const got: Buffer[] = [];
+    let sock: net.Socket | null = null;
+    let done!: () => void;
+    const ended = new Promise<void>((r) => (done = r));
+    const srv = await loopbackServer((s: net.Socket) => {
+      sock = s;
+      s.pause(); // a stalled upstream: the kernel buffers fill, then Node's write buffer
+      s.on("data", (d) => got.push(d));
+      s.on("end", () => done());
+    });
+    cleanups.push(srv.close);
+    h = await harness({ policy: gatewayOnly(), tuning: { tcpRcvBuf: 256 * 1024 } });
+    const g = h.tcp({ srcPort: 41007, dstPort: srv.port, windowScale: 7, sackPermitted: true });
+    g.connect();
+    await g.until(() => g.state === "established");
+    g.write(up);
+    g.end();
+    await g.until(() => g.segmentsIn.some((t) => t.window === 0 && t.payload.length === 0), 20_000);
+    const zeroAt = g.segmentsIn.length;
+    await new Promise((r) => setTimeout(r, 200));
+    // While closed, the guest could not push anything past the promised edge.
+    expect(g.segmentsIn.slice(zeroAt).every((t) => t.window === 0)).toBe(true);
+    sock!.resume();
+    await ended;
+    expect(sha(Buffer.concat(got))).toBe(sha(up));
+  });
+
   it("applies link backpressure and resumes on drain", async () => {
     const down = randomBytes(2 << 20);
     const { srv } = await sink(down);

@@ -74,8 +74,11 @@ export async function harness(opts: Partial<NetworkStackOptions> & Pick<NetworkS
 /** A loopback TCP server that records connections. */
 export async function loopbackServer(onConn: (s: net.Socket) => void, host = "127.0.0.1"): Promise<{ port: number; connections: number; close(): Promise<void> }> {
   const state = { port: 0, connections: 0, close: async () => {} };
+  const sockets = new Set<net.Socket>();
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     state.connections++;
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
     s.on("error", () => {});
     onConn(s);
   });
@@ -84,7 +87,7 @@ export async function loopbackServer(onConn: (s: net.Socket) => void, host = "12
   state.close = () =>
     new Promise<void>((r) => {
       server.close(() => r());
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      for (const s of sockets) s.destroy();
     });
   return state;
 }
