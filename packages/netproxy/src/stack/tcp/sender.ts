@@ -114,7 +114,7 @@ export abstract class TcpSender {
       const unsent = this.sendQ.length - offset;
       const inFlight = seqDiff(this.sndNxt, this.sndUna);
       const limit = Math.min(this.sndWnd, this.cwnd);
-      const usable = limit - inFlight;
+      const usable = Math.floor(limit - inFlight); // whole bytes only: cwnd grows in fractions
       if (unsent > 0) {
         if (usable <= 0) {
           if (this.sndWnd === 0 && inFlight === 0) this.probeZeroWindow();
@@ -129,6 +129,7 @@ export abstract class TcpSender {
             break;
           }
         }
+        if (n <= 0) return; // defensive: never spin without progress
         const last = offset + n === this.sendQ.length;
         const flags = TCP_FLAG.ACK | (last ? TCP_FLAG.PSH : 0);
         const seq = this.sndNxt;
@@ -206,7 +207,7 @@ export abstract class TcpSender {
     }
     this.rtoEst.backoff++;
     this.rttSample = null; // Karn: never time retransmitted segments
-    this.ssthresh = Math.max(seqDiff(this.sndMax, this.sndUna) / 2, 2 * this.effMss);
+    this.ssthresh = Math.max(Math.floor(seqDiff(this.sndMax, this.sndUna) / 2), 2 * this.effMss);
     this.cwnd = this.effMss;
     this.recover = this.sndMax;
     this.dupAcks = 0;
@@ -277,7 +278,7 @@ export abstract class TcpSender {
       if (this.cwnd !== Infinity) {
         // Slow start below ssthresh, then congestion avoidance; unlimited again once large.
         if (this.cwnd < this.ssthresh) this.cwnd += Math.max(acked, this.effMss);
-        else this.cwnd += Math.max(1, (this.effMss * this.effMss) / this.cwnd);
+        else this.cwnd += Math.max(1, Math.floor((this.effMss * this.effMss) / this.cwnd));
         if (this.cwnd >= 4 * 1024 * 1024) {
           this.cwnd = Infinity;
           this.ssthresh = Infinity;
@@ -296,7 +297,7 @@ export abstract class TcpSender {
       this.dupAcks++;
       if (this.dupAcks === 3 && this.recover === null) {
         this.recover = this.sndMax;
-        this.ssthresh = Math.max(seqDiff(this.sndMax, this.sndUna) / 2, 2 * this.effMss);
+        this.ssthresh = Math.max(Math.floor(seqDiff(this.sndMax, this.sndUna) / 2), 2 * this.effMss);
         this.cwnd = this.ssthresh;
         this.retransmitHole(this.sndUna);
       }
