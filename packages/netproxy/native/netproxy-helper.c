@@ -430,6 +430,10 @@ static void relay(void) {
   ibuf = malloc(IBUF_CAP);
   if (!obuf || !ibuf) die_msg("out of memory");
   set_nonblock(STREAM_FD);
+  /* Room for bursts on the relay socketpair (the kernel caps this at wmem_max/rmem_max). */
+  int sz = 4 << 20;
+  setsockopt(STREAM_FD, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+  setsockopt(STREAM_FD, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
   for (;;) {
     struct pollfd p[2] = {{.fd = dev}, {.fd = STREAM_FD}};
     int obuf_room = OBUF_CAP - (olen - ooff) >= MAX_FRAME + 5;
