@@ -113,7 +113,13 @@ describe("startNetproxy listen forms", () => {
   it("serves the control channel: periodic counters, stats with stack counters, published ports, shutdown", async () => {
     const dir = mkdtempSync(join(tmpdir(), "np-lf-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const np = await startNetproxy({ config: CONFIG, listen: `stream:unix:${join(dir, "np.sock")}`, controlSocket: join(dir, "ctl.sock"), countersIntervalMs: 100 });
+    const cfgPort = 20000 + Math.floor(Math.random() * 40000);
+    const np = await startNetproxy({
+      config: { ...CONFIG, ports: [{ host_port: cfgPort, guest_port: 22 }] },
+      listen: `stream:unix:${join(dir, "np.sock")}`,
+      controlSocket: join(dir, "ctl.sock"),
+      countersIntervalMs: 100,
+    });
     cleanups.push(() => np.close());
     const ctl = await ControlClient.connect(join(dir, "ctl.sock"));
     cleanups.push(() => ctl.close());
@@ -128,6 +134,15 @@ describe("startNetproxy listen forms", () => {
     await expect.poll(() => events.some((e) => "counters" in e.event), { timeout: 5000 }).toBe(true);
     const st = await ctl.call("get_stats");
     expect(st).toMatchObject({ stats: { transport: `stream:unix:${join(dir, "np.sock")}`, counters: expect.objectContaining({ frames_in: expect.any(Number) }) } });
+    // Ports from the config are published at start (with the schema defaults filled in).
+    expect(st).toMatchObject({ stats: { published_ports: [{ host_port: cfgPort, guest_port: 22, protocol: "tcp", host_bind: "127.0.0.1" }] } });
+    await new Promise<void>((res, rej) => {
+      const c = connect({ host: "127.0.0.1", port: cfgPort }, () => {
+        c.destroy();
+        res();
+      });
+      c.on("error", rej);
+    });
     await expect(ctl.call({ add_published_port: { host_port: 0, guest_port: 80, protocol: "tcp", host_bind: "127.0.0.1" } })).rejects.toThrow(/host_port: 0 is not accepted/);
     const hostPort = 20000 + Math.floor(Math.random() * 40000);
     const port = { host_port: hostPort, guest_port: 8080, protocol: "udp" as const, host_bind: "127.0.0.1" };
