@@ -20,3 +20,5 @@ export * from "./dns/index.js";
 export * from "./tls/index.js";
 export * from "./http/index.js";
 export * from "./secrets/index.js";
+/** The control protocol's zod schemas and JSON Schema (generated from schemas/control.schema.json). */
+export * as controlProtocol from "./gen/index.js";
