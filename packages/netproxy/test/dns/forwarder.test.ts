@@ -303,7 +303,7 @@ describe("upstream UDP sockets", () => {
     srv.on("message", (m, r) => {
       ports.add(r.port);
       const out = Buffer.from(m);
-      out[2] |= 0x80;
+      out[2] = out[2]! | 0x80;
       srv.send(out, r.port, r.address);
     });
     await new Promise<void>((r) => srv.bind(0, "127.0.0.1", () => r()));
