@@ -16,7 +16,7 @@ import { handleDhcp } from "./dhcp.js";
 import { Reassembler } from "./fragments.js";
 import { handleEcho } from "./icmp.js";
 import { IcmpRelay } from "./icmp-relay.js";
-import { formatIpBytes, ipEquals, ipKey, parseIpv4Bytes } from "./ip.js";
+import { formatIpBytes, ipEquals, ipKey, parseIpBytes, parseIpv4Bytes } from "./ip.js";
 import { handleNdp } from "./ndp.js";
 import { FrameOutput } from "./output.js";
 import { PolicyGate } from "./policy-gate.js";
@@ -86,11 +86,19 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
   };
   const gw4 = plan.v4?.gateway;
   const gw6 = plan.v6?.gateway;
+  const aliases = (opts.hostAliasIps ?? []).map((a) => {
+    const b = parseIpBytes(a);
+    if (!b) throw new Error(`host alias \`${a}\` is not an IP address`);
+    return b;
+  });
+  const isAlias = (ip: Uint8Array): boolean => aliases.some((a) => ipEquals(a, ip));
   const isGateway = (ip: Uint8Array): boolean =>
-    (gw4 !== undefined && ipEquals(ip, gw4)) || (gw6 !== undefined && ipEquals(ip, gw6));
+    (gw4 !== undefined && ipEquals(ip, gw4)) || (gw6 !== undefined && ipEquals(ip, gw6)) || isAlias(ip);
   const upstreamHosts = (dst: Uint8Array): string[] => {
-    if (gw4 && ipEquals(dst, gw4)) return hostLoopback ? ["127.0.0.1", "::1"] : [];
-    if (gw6 && ipEquals(dst, gw6)) return hostLoopback ? ["::1", "127.0.0.1"] : [];
+    if (isGateway(dst)) {
+      if (!hostLoopback) return [];
+      return dst.length === 4 ? ["127.0.0.1", "::1"] : ["::1", "127.0.0.1"];
+    }
     return [formatIpBytes(dst)];
   };
   const mssV4 = plan.mtu - 40;
@@ -248,7 +256,7 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
       if (!isMulticastMac(eth.src) && !macEquals(eth.src, out.guestMac)) out.guestMac = Uint8Array.from(eth.src);
       switch (eth.etherType) {
         case ETHERTYPE.ARP: {
-          const why = handleArp(eth.payload, plan, [], out);
+          const why = handleArp(eth.payload, plan, aliases.filter((a) => a.length === 4), out);
           if (why) drop(why);
           return;
         }

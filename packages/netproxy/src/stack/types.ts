@@ -120,6 +120,11 @@ export interface NetworkStackOptions {
   readonly ports?: readonly PublishedPort[];
   /** Map connections to the gateway address to the host loopback (§7.1). Default true. */
   readonly hostLoopback?: boolean;
+  /**
+   * Extra IP addresses that stand for the host, like the gateway (gvproxy's `.254`): answered by
+   * ARP, answered for echo, and mapped to the host loopback. Default none.
+   */
+  readonly hostAliasIps?: readonly string[];
   /** DHCP lease time in seconds (option 51). Default 86400. */
   readonly leaseSecs?: number;
   /** DNS servers announced in DHCP option 6; default the gateway address. */

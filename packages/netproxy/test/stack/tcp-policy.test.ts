@@ -41,6 +41,16 @@ describe("tcp admission by policy", () => {
     expect(h.stack.stats().tcpActive).toBe(0);
   });
 
+  it("a host alias address maps to the host loopback like the gateway", async () => {
+    const srv = await loopbackServer((s) => s.end("alias"));
+    cleanups.push(srv.close);
+    h = await harness({ policy: testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.254") ? "allow" : "deny") }), hostAliasIps: ["172.16.0.254"] });
+    const g = h.tcp({ srcPort: 42003, dstPort: srv.port, dst: Uint8Array.of(172, 16, 0, 254) });
+    g.connect();
+    await g.until(() => g.peerFin);
+    expect(g.data().toString()).toBe("alias");
+  });
+
   it("upstream connect failure answers the SYN with RST", async () => {
     const srv = await loopbackServer(() => {});
     const port = srv.port;
