@@ -10,7 +10,7 @@
  * Usage (root): bash bench/netproxy/run.sh            bounded CI form (short runs)
  *               bash bench/netproxy/run.sh --full     full form (10 s iperf3 runs, 10 s rate runs)
  *               ... --only netproxy,slirp4netns      subset of variants
- * Writes bench/netproxy/RESULTS.fragment.md (markdown) and prints it.
+ * Prints a markdown fragment; a run of all three variants also writes bench/netproxy/RESULTS.fragment.md.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
@@ -91,8 +91,27 @@ function waitLine(child: ChildProcess, pred: (l: string) => boolean, what: strin
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Topologies alive right now, torn down on SIGINT/SIGTERM as well. */
+const live = new Set<Topology>();
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    void Promise.all([...live].map((t) => t.destroy())).finally(() => process.exit(130));
+  });
+}
+
 async function setup(variant: Variant, mtu: number, dir: string): Promise<Env> {
   const topo = new Topology(`sbx-bench-${variant}`);
+  live.add(topo);
+  try {
+    return await setupIn(topo, variant, mtu, dir);
+  } catch (e) {
+    await topo.destroy(); // never leave namespaces or servers behind
+    live.delete(topo);
+    throw e;
+  }
+}
+
+async function setupIn(topo: Topology, variant: Variant, mtu: number, dir: string): Promise<Env> {
   const guest = await topo.netns("guest");
   const host = await topo.netns("host");
   // Servers in the host namespace: iperf3 and the connection-rate echo server.
@@ -214,6 +233,7 @@ async function measure(variant: Variant, dir: string): Promise<Row> {
       }
     } finally {
       await env.topo.destroy();
+      live.delete(env.topo);
     }
     console.error(`${variant} mtu ${mtu}: done`);
   }
@@ -242,10 +262,17 @@ if (reason) {
   console.error(`bench/netproxy needs network namespaces: ${reason}`);
   process.exit(2);
 }
+for (const v of ["veth", "slirp4netns", "netproxy"]) await Topology.sweepStale(`sbx-bench-${v}`);
 const dir = mkdtempSync(join(tmpdir(), "np-bench-"));
 const rows: Row[] = [];
 try {
-  for (const v of only as Variant[]) rows.push(await measure(v, dir));
+  for (const v of only as Variant[]) {
+    try {
+      rows.push(await measure(v, dir));
+    } catch (e) {
+      console.error(`${v}: ${(e as Error).message}`);
+    }
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -277,5 +304,6 @@ const lines = [
     : []),
 ];
 const md = lines.join("\n");
-writeFileSync(join(here, "RESULTS.fragment.md"), md);
+// The recorded fragment is the side-by-side comparison; subset runs only print.
+if (rows.length === 3) writeFileSync(join(here, "RESULTS.fragment.md"), md);
 console.log(md);

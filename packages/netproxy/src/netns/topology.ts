@@ -61,6 +61,37 @@ export class Topology {
     return name;
   }
 
+  /**
+   * Delete namespaces left behind by an earlier run that was killed before its cleanup: names
+   * `<tag>-<pid>-<n>-...` whose creating process is gone and in which no process runs any more.
+   * Returns the names removed. Namespaces of live runs (or with processes) are never touched.
+   */
+  static async sweepStale(tag: string): Promise<string[]> {
+    const removed: string[] = [];
+    let list: string;
+    try {
+      list = await run("ip", ["netns", "list"]);
+    } catch {
+      return removed;
+    }
+    const re = new RegExp(`^${tag.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d+)-\\d+-`);
+    for (const line of list.split("\n")) {
+      const name = line.split(" ")[0] ?? "";
+      const m = re.exec(name);
+      if (!m) continue;
+      const pid = Number(m[1]);
+      if (pid === process.pid || existsSync(`/proc/${pid}`)) continue;
+      try {
+        if ((await run("ip", ["netns", "pids", name])).trim() !== "") continue;
+        await run("ip", ["netns", "del", name]);
+        removed.push(name);
+      } catch {
+        /* raced with someone else's cleanup */
+      }
+    }
+    return removed;
+  }
+
   /** The namespace file for `name` (what `netns:PATH` takes). */
   static path(name: string): string {
     return `/run/netns/${name}`;

@@ -70,6 +70,7 @@ export class World {
   /** Create namespaces, links and test hosts. */
   async build(opts: { mtu?: number; tls?: { cert: string; key: string } } = {}): Promise<void> {
     const t = this.topo;
+    await Topology.sweepStale("sbx"); // leftovers of a run that was killed before its cleanup
     this.guest = await t.netns("guest");
     this.proxy = await t.netns("proxy");
     this.pub = await t.netns("pub");

@@ -1,6 +1,7 @@
 /** netns mode: the helper creates and configures a TAP in a fresh namespace and relays its frames. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { netnsUnavailableReason, Topology } from "../../src/netns/index.js";
+import { spawn } from "node:child_process";
+import { netnsUnavailableReason, run, Topology } from "../../src/netns/index.js";
 import { openTapInNetns } from "../../src/transport/tap-netns.js";
 
 const reason = netnsUnavailableReason();
@@ -88,6 +89,26 @@ describe.skipIf(reason !== null)("TAP in a network namespace", () => {
     const closed = new Promise((r) => link.onClose(r));
     link.close();
     await closed;
+  });
+
+  it("sweeps namespaces of dead runs but never those with processes or of live runs", async () => {
+    const stale = "sbx-sweeptest-999999-0-x";
+    const busy = "sbx-sweeptest-999998-0-y";
+    const live = `sbx-sweeptest-${process.pid}-0-z`;
+    for (const n of [stale, busy, live]) await run("ip", ["netns", "add", n]);
+    const sleeper = spawn("ip", ["netns", "exec", busy, "sleep", "30"], { stdio: "ignore" });
+    try {
+      await expect.poll(async () => (await run("ip", ["netns", "pids", busy])).trim() !== "").toBe(true);
+      expect(await Topology.sweepStale("sbx-sweeptest")).toEqual([stale]);
+      const left = await run("ip", ["netns", "list"]);
+      expect(left).toContain(busy);
+      expect(left).toContain(live);
+      expect(left).not.toContain(stale);
+    } finally {
+      sleeper.kill("SIGKILL");
+      await new Promise((r) => sleeper.once("exit", r));
+      for (const n of [stale, busy, live]) await run("ip", ["netns", "del", n]).catch(() => {});
+    }
   });
 
   it("fails with the helper's reason for a namespace path that does not exist", async () => {
