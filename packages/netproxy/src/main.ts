@@ -258,10 +258,8 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
       await opened.close().catch(() => {});
       if (stack) await stack.close().catch(() => {});
       link?.close();
-      if (control) {
-        emit({ link: { state: "down", transport: opened.address, ...(cause ? { error: cause.message } : {}) } });
-        await control.close();
-      }
+      if (link) emit({ link: { state: "down", transport: opened.address, ...(cause ? { error: cause.message } : {}) } });
+      if (control) await control.close();
       resolveClosed(cause);
     })();
     return closing;
