@@ -101,6 +101,25 @@ describe.skipIf(reason !== undefined)("launcher lifecycle", () => {
     rmSync(dir, { recursive: true, force: true });
   }, 90_000);
 
+  it("boots a disk image through the firmware (boot sector printing to COM1)", async () => {
+    // x86 real mode at 0x7c00: ds=0; si=msg; print each byte to port 0x3f8; halt
+    const code = [0x31, 0xc0, 0x8e, 0xd8, 0xba, 0xf8, 0x03, 0xbe, 0x16, 0x7c, 0xac, 0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, 0xfa, 0xf4, 0xeb, 0xfd];
+    const sector = Buffer.alloc(512);
+    Buffer.from(code).copy(sector, 0);
+    Buffer.from("disk-boot-ok\r\n\0", "latin1").copy(sector, code.length);
+    sector.writeUInt16LE(0xaa55, 510);
+    const dir = mkdtempSync(join(tmpdir(), "own-disk-"));
+    writeFileSync(join(dir, "disk.img"), Buffer.concat([sector, Buffer.alloc(1024 * 1024 - 512)]));
+    const vm = await startVm({ boot: { disk: join(dir, "disk.img") }, network: { network_mode: "none" } });
+    try {
+      await vm.waitForLine(/disk-boot-ok/, 60_000);
+      expect(vm.argv).toContain(`file=${join(dir, "disk.img")},if=virtio,format=raw`);
+    } finally {
+      await vm.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it("never leaves QEMU behind when the parent is SIGKILLed", async () => {
     // node itself (not the tsx wrapper, which would leave its node child alive) is the parent
     const child = spawn(process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", `${pkgDir}test/fixtures/orphan.ts`], {
