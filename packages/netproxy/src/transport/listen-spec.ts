@@ -6,6 +6,7 @@
 /** A parsed listen spec. */
 export type ListenSpec =
   | { kind: "stream-unix"; path: string }
+  | { kind: "stream-connect-unix"; path: string }
   | { kind: "dgram-unix"; path: string }
   | { kind: "dgram-fd"; fd: number }
   | { kind: "fd"; fd: number }
@@ -14,7 +15,7 @@ export type ListenSpec =
 
 /** The accepted forms, for error messages and help text. */
 export const LISTEN_FORMS =
-  "stream:unix:PATH (QEMU -netdev stream, passt/libkrun unixstream), dgram:unix:PATH (QEMU -netdev dgram, libkrun unixgram, vfkit), " +
+  "stream:unix:PATH (QEMU -netdev stream, passt/libkrun unixstream), stream:connect:unix:PATH (connect to QEMU -netdev stream,server=on), dgram:unix:PATH (QEMU -netdev dgram, libkrun unixgram, vfkit), " +
   "fd:N (an inherited connected stream socket), dgram:fd:N (an inherited connected datagram socket), " +
   "tcp:HOST:PORT (length-prefixed stream over TCP; IPv6 as [ADDR]:PORT), netns:PATH (a TAP inside the network namespace PATH)";
 
@@ -32,6 +33,7 @@ function pathOf(s: string, spec: string): string {
 /** Parse a listen spec. Throws an Error naming the bad part and the accepted forms. */
 export function parseListen(spec: string): ListenSpec {
   if (spec.startsWith("stream:unix:")) return { kind: "stream-unix", path: pathOf(spec.slice(12), spec) };
+  if (spec.startsWith("stream:connect:unix:")) return { kind: "stream-connect-unix", path: pathOf(spec.slice(20), spec) };
   if (spec.startsWith("dgram:unix:")) return { kind: "dgram-unix", path: pathOf(spec.slice(11), spec) };
   if (spec.startsWith("dgram:fd:")) return { kind: "dgram-fd", fd: fdOf(spec.slice(9), spec) };
   if (spec.startsWith("fd:")) return { kind: "fd", fd: fdOf(spec.slice(3), spec) };
@@ -52,6 +54,8 @@ export function formatListen(s: ListenSpec): string {
   switch (s.kind) {
     case "stream-unix":
       return `stream:unix:${s.path}`;
+    case "stream-connect-unix":
+      return `stream:connect:unix:${s.path}`;
     case "dgram-unix":
       return `dgram:unix:${s.path}`;
     case "dgram-fd":

@@ -5,7 +5,7 @@
 import { dgramFromFd, listenUnixDgram } from "./dgram-endpoints.js";
 import { formatListen, type ListenSpec } from "./listen-spec.js";
 import type { HelperStatus } from "./native-helper.js";
-import { listenTcpStream, listenUnixStream, streamFromFd } from "./stream-endpoints.js";
+import { connectUnixStream, listenTcpStream, listenUnixStream, streamFromFd } from "./stream-endpoints.js";
 import type { StreamLink, StreamLinkOptions } from "./stream-link.js";
 import { openTapInNetns, type TapConfig } from "./tap-netns.js";
 
@@ -35,6 +35,8 @@ export async function openListen(spec: ListenSpec, opts: OpenListenOptions = {})
       const p = await listenUnixStream(spec.path, opts);
       return { address: p.address, link: p.link, close: p.close };
     }
+    case "stream-connect-unix":
+      return { address: formatListen(spec), link: connectUnixStream(spec.path, opts), close: none };
     case "tcp": {
       const p = await listenTcpStream(spec.host, spec.port, opts);
       return { address: formatListen({ ...spec, port: p.port ?? spec.port }), link: p.link, close: p.close };

@@ -117,14 +117,30 @@ export function streamFromFd(fd: number, opts: StreamLinkOptions = {}): StreamLi
   return new StreamLink(sock, { ...opts, name: opts.name ?? `fd:${fd}` });
 }
 
-/** Connect to a listening unix stream socket (QEMU `server=on`) and return the link once connected. */
-export function connectUnixStream(path: string, opts: StreamLinkOptions = {}): Promise<StreamLink> {
-  return new Promise((res, rej) => {
-    const sock = new Socket({ allowHalfOpen: false });
-    sock.once("error", (e) => rej(new Error(`stream:connect:${path}: ${e.message}`, { cause: e })));
-    sock.connect({ path }, () => {
-      sock.removeAllListeners("error");
-      res(new StreamLink(sock, { ...opts, name: opts.name ?? `stream:connect:${path}` }));
-    });
-  });
+/**
+ * Connect to a listening unix stream socket (QEMU `-netdev stream,server=on`) and return the link.
+ * The listener may not exist yet (QEMU creates it while starting), so ENOENT/ECONNREFUSED are
+ * retried every 50 ms until `timeoutMs` (default 10 s).
+ */
+export async function connectUnixStream(path: string, opts: StreamLinkOptions & { timeoutMs?: number } = {}): Promise<StreamLink> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  for (;;) {
+    try {
+      const sock = await new Promise<Socket>((res, rej) => {
+        const s = new Socket({ allowHalfOpen: false });
+        s.once("error", rej);
+        s.connect({ path }, () => {
+          s.off("error", rej);
+          res(s);
+        });
+      });
+      return new StreamLink(sock, { ...opts, name: opts.name ?? `stream:connect:unix:${path}` });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== "ENOENT" && code !== "ECONNREFUSED") || Date.now() >= deadline) {
+        throw new Error(`stream:connect:unix:${path}: ${(e as Error).message}`, { cause: e });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }

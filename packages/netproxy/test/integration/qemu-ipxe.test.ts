@@ -53,6 +53,17 @@ describe.skipIf(reason !== null)("QEMU + iPXE against netproxy", () => {
     await expectLease(np);
   }, 90_000);
 
+  it("completes DHCP over -netdev stream,server=on (we connect, retrying until QEMU listens)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "np-qemu-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, "qemu.sock");
+    const np = await startNetproxy({ config: CONFIG, listen: `stream:connect:unix:${path}` });
+    cleanups.push(() => np.close());
+    runQemu(`stream,id=n0,server=on,addr.type=unix,addr.path=${path}`, np);
+    await np.attached;
+    await expectLease(np);
+  }, 90_000);
+
   it("completes DHCP over -netdev stream (QEMU connects to our unix listener)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "np-qemu-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,6 +5,7 @@ import { formatListen, parseListen } from "../../src/transport/listen-spec.js";
 describe("parseListen", () => {
   it.each([
     ["stream:unix:/run/np.sock", { kind: "stream-unix", path: "/run/np.sock" }],
+    ["stream:connect:unix:/run/qemu.sock", { kind: "stream-connect-unix", path: "/run/qemu.sock" }],
     ["dgram:unix:/tmp/a b.sock", { kind: "dgram-unix", path: "/tmp/a b.sock" }],
     ["fd:3", { kind: "fd", fd: 3 }],
     ["dgram:fd:5", { kind: "dgram-fd", fd: 5 }],
