@@ -9,8 +9,8 @@ rm -rf "$SANDBOX_TEST_REPORT_DIR"; mkdir -p "$SANDBOX_TEST_REPORT_DIR"
 status=0
 step() { echo "== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
 step pnpm --silent generate --check
-step pnpm --silent typecheck --output-logs=errors-only
-step pnpm --silent test --concurrency=1 --output-logs=new-only
+step pnpm --silent typecheck --continue --output-logs=errors-only
+step pnpm --silent test --continue --concurrency=1 --output-logs=new-only
 step pnpm --silent conformance --output-logs=new-only
 step pnpm --silent conformance:polyglot
 node scripts/test-summary.mjs "$SANDBOX_TEST_REPORT_DIR" || status=1
