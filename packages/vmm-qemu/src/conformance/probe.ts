@@ -15,16 +15,17 @@ export interface QemuNetdevProbe {
 export type QemuProbeResult = { argv: string[] } | { error: { path: string; message: string } };
 
 /**
- * Run one `qemu_netdev` probe. Every probe field except `kind` is a settings field; an optional
- * `policy` field is passed as the sandbox policy (so the `none` preset attaches no NIC).
+ * Run one `qemu_netdev` probe. Every probe field except `kind` and `policy` is a settings field.
+ * The sandbox's network config decides whether mode `policy` attaches a NIC (the `none` preset
+ * does not): the probe's `policy` field if present, else the vector's `config`.
  */
-export function runQemuProbe(probe: QemuNetdevProbe): QemuProbeResult {
+export function runQemuProbe(probe: QemuNetdevProbe, config?: unknown): QemuProbeResult {
   if (probe.kind !== "qemu_netdev") {
     throw new Error(`runQemuProbe: probe.kind is ${JSON.stringify(probe.kind)}; accepted: "qemu_netdev"`);
   }
   const { kind: _kind, policy, ...settings } = probe;
   try {
-    return { argv: buildNetworkArgs(settings, { policy }) };
+    return { argv: buildNetworkArgs(settings, { policy: policy ?? config }) };
   } catch (err) {
     if (err instanceof QemuSettingsError) return { error: { path: err.path, message: err.message } };
     throw err;

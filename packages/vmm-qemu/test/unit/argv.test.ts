@@ -122,6 +122,12 @@ describe("buildNetworkArgs", () => {
     refused({ restrict: true }, "$.restrict", /unknown field/);
   });
 
+  it("runQemuProbe takes the none preset from the probe or the vector's config", () => {
+    expect(runQemuProbe({ kind: "qemu_netdev", network_mode: "policy" }, { preset: "none" })).toEqual({ argv: ["-nic", "none"] });
+    expect(runQemuProbe({ kind: "qemu_netdev", network_mode: "policy", policy: "none" }, {})).toEqual({ argv: ["-nic", "none"] });
+    expect(runQemuProbe({ kind: "qemu_netdev", network_mode: "policy" }, {})).toMatchObject({ argv: ["-netdev", "stream,id=net0,server=off,addr.type=fd,addr.str=3"] });
+  });
+
   it("runQemuProbe reports refusals as {error}", () => {
     expect(runQemuProbe({ kind: "qemu_netdev", network_mode: "nat" })).toEqual({
       error: { path: "$.network_mode", message: expect.stringMatching(/unknown value "nat"/) },
