@@ -237,6 +237,21 @@ describe("tcp close and reset", () => {
     expect(g.data().toString()).toBe("SHOUT THIS");
   });
 
+  it("when the guest closes first the flow is forgotten once our FIN is acknowledged (no TIME-WAIT)", async () => {
+    const srv = await loopbackServer((s) => {
+      s.on("data", () => {});
+      s.on("end", () => s.end());
+    });
+    cleanups.push(srv.close);
+    h = await harness({ policy: gatewayOnly(), tuning: { timeWaitMs: 10_000 } });
+    const g = h.tcp({ srcPort: 41021, dstPort: srv.port });
+    g.connect();
+    await g.until(() => g.state === "established");
+    g.end();
+    await g.until(() => g.peerFin);
+    await waitFor(() => h!.stack.stats().tcpActive === 0, 2000, "flow forgotten");
+  });
+
   it("a new SYN reuses a 4-tuple still lingering in time-wait", async () => {
     const srv = await loopbackServer((s) => s.end("bye"));
     cleanups.push(srv.close);

@@ -8,7 +8,7 @@
 import type { Duplex } from "node:stream";
 import { TCP_FLAG, type TcpSegment } from "../../frame/tcp.js";
 import { TcpReceiver } from "./receiver.js";
-import { seqAdd, seqDiff, seqGe, seqInRange } from "./seq.js";
+import { seqAdd, seqDiff, seqInRange } from "./seq.js";
 import type { TcpConnHost } from "./types.js";
 
 /** Lifecycle states of a terminated connection. */
@@ -35,6 +35,8 @@ export class TcpConn extends TcpReceiver {
   private upstreamPaused = false;
   private timeWaitTimer: NodeJS.Timeout | null = null;
   private wsNegotiated = false;
+  /** The guest's FIN arrived before we sent ours (we are the passive closer: no TIME-WAIT). */
+  private passiveClose = false;
   private upstreamEnded = false;
   /** Called once when an actively opened connection becomes established. */
   onEstablished: (() => void) | null = null;
@@ -261,6 +263,7 @@ export class TcpConn extends TcpReceiver {
 
   protected onPeerFin(): void {
     this.peerFin = true;
+    this.passiveClose = this.finSeq === null;
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     if (this.mode === "attached") this.upstream?.end();
     else if (this.mode === "sniff") this.finishSniff();
@@ -270,9 +273,12 @@ export class TcpConn extends TcpReceiver {
   private maybeFinish(): void {
     if (this.state === "closed" || this.state === "time-wait") return;
     if (!(this.peerFin && this.finAcked)) return;
+    this.endReason ??= "closed";
+    // Only the side that sent the first FIN keeps TIME-WAIT: when the guest closed first, the
+    // guest holds it and the flow can be forgotten as soon as our FIN is acknowledged.
+    if (this.passiveClose) return this.teardown(this.endReason, false);
     this.state = "time-wait";
     this.stopSender();
-    this.endReason ??= "closed";
     this.timeWaitTimer = setTimeout(() => this.teardown(this.endReason ?? "closed", false), this.host.cfg.timeWaitMs);
     this.timeWaitTimer.unref?.();
   }
@@ -373,28 +379,8 @@ export class TcpConn extends TcpReceiver {
     this.trySend();
   }
 
-  /** True when the guest's FIN has arrived and everything we hold has been handed on. */
-  get guestDone(): boolean {
-    return this.peerFin;
-  }
-
   /** Whether the connection still counts against the table (not yet forgotten). */
   get live(): boolean {
     return this.state !== "closed";
-  }
-
-  /** Upstream reading is paused because the guest is not taking data. */
-  get pausedUpstream(): boolean {
-    return this.upstreamPaused;
-  }
-
-  /** Sequence helper for tests/diagnostics: bytes queued towards the guest. */
-  get queuedToGuest(): number {
-    return this.sendQ.length;
-  }
-
-  /** Whether `ack` acknowledges our SYN (for table-level checks). */
-  acksSyn(ack: number): boolean {
-    return seqGe(ack, seqAdd(this.iss, 1));
   }
 }
