@@ -16,6 +16,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: reportDir ? ["default", "json"] : ["default"],
-    outputFile: reportDir ? { json: `${reportDir}/${basename(process.cwd())}.json` } : undefined,
+    outputFile: reportDir ? { json: `${reportDir}/${basename(process.cwd())}-${process.pid}.json` } : undefined,
   },
 });
