@@ -125,7 +125,8 @@ describe("buildNetworkArgs", () => {
   it("runQemuProbe takes the none preset from the probe or the vector's config", () => {
     expect(runQemuProbe({ kind: "qemu_netdev", network_mode: "policy" }, { preset: "none" })).toEqual({ argv: ["-nic", "none"] });
     expect(runQemuProbe({ kind: "qemu_netdev", network_mode: "policy", policy: "none" }, {})).toEqual({ argv: ["-nic", "none"] });
-    expect(runQemuProbe({ kind: "qemu_netdev", network_mode: "policy" }, {})).toMatchObject({ argv: ["-netdev", "stream,id=net0,server=off,addr.type=fd,addr.str=3"] });
+    const r = runQemuProbe({ kind: "qemu_netdev", network_mode: "policy" }, {});
+    expect("argv" in r && r.argv.slice(0, 2)).toEqual(["-netdev", "stream,id=net0,server=off,addr.type=fd,addr.str=3"]);
   });
 
   it("runQemuProbe reports refusals as {error}", () => {
