@@ -266,48 +266,55 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
   };
 
   if (opts.controlSocket) {
-    control = await ControlServer.listen(opts.controlSocket, {
-      async reloadPolicy(json: string): Promise<Reloaded> {
-        let value: unknown;
-        try {
-          value = JSON.parse(json);
-        } catch (e) {
-          throw new Error(`reload_policy.config_json is not valid JSON: ${(e as Error).message}`);
-        }
-        const next = canonicalizeNetworkConfigOrThrow(value);
-        const nextPolicy = compile(next);
-        const before = stack ? stack.stats() : null;
-        flowEndsDuringReload = 0;
-        // closed = flows the stack denies (and resets) synchronously while re-checking them against the new policy
-        try {
-          stack?.reloadPolicy(nextPolicy);
-        } finally {
-          flowEndsDuringReload ??= 0;
-        }
-        const closedFlows = flowEndsDuringReload;
-        flowEndsDuringReload = null;
-        policy = nextPolicy;
-        config = { ...config, policy: next.policy };
-        const active = before ? before.tcpActive + before.udpSessions : 0;
-        return { kept_flows: Math.max(0, active - closedFlows), closed_flows: closedFlows };
-      },
-      async addPublishedPort(p: WirePort): Promise<WirePort> {
-        if (!stack) throw new Error("the guest is not attached yet; published ports can be added once it is");
-        if (p.host_port === 0) throw new Error("add_published_port.host_port: 0 is not accepted; give the host port to listen on (1..65535)");
-        if (ports.has(portKey(p))) throw new Error(`published ${p.protocol} port ${p.host_bind}:${p.host_port} already exists`);
-        await stack.publish(toStackPort(p));
-        ports.set(portKey(p), p);
-        return p;
-      },
-      async removePublishedPort(k: PortKey): Promise<void> {
-        const key = portKey(k);
-        if (!ports.has(key) || !stack) throw new Error(`no published ${k.protocol} port ${k.host_bind}:${k.host_port}`);
-        await stack.unpublish({ hostPort: k.host_port, protocol: k.protocol, hostBind: k.host_bind });
-        ports.delete(key);
-      },
-      stats,
-      shutdown: () => close(),
-    });
+    try {
+      control = await ControlServer.listen(opts.controlSocket, {
+        async reloadPolicy(json: string): Promise<Reloaded> {
+          let value: unknown;
+          try {
+            value = JSON.parse(json);
+          } catch (e) {
+            throw new Error(`reload_policy.config_json is not valid JSON: ${(e as Error).message}`);
+          }
+          const next = canonicalizeNetworkConfigOrThrow(value);
+          const nextPolicy = compile(next);
+          const before = stack ? stack.stats() : null;
+          flowEndsDuringReload = 0;
+          // closed = flows the stack denies (and resets) synchronously while re-checking them against the new policy
+          try {
+            stack?.reloadPolicy(nextPolicy);
+          } finally {
+            flowEndsDuringReload ??= 0;
+          }
+          const closedFlows = flowEndsDuringReload;
+          flowEndsDuringReload = null;
+          policy = nextPolicy;
+          config = { ...config, policy: next.policy };
+          const active = before ? before.tcpActive + before.udpSessions : 0;
+          return { kept_flows: Math.max(0, active - closedFlows), closed_flows: closedFlows };
+        },
+        async addPublishedPort(p: WirePort): Promise<WirePort> {
+          if (!stack) throw new Error("the guest is not attached yet; published ports can be added once it is");
+          if (p.host_port === 0) throw new Error("add_published_port.host_port: 0 is not accepted; give the host port to listen on (1..65535)");
+          if (ports.has(portKey(p))) throw new Error(`published ${p.protocol} port ${p.host_bind}:${p.host_port} already exists`);
+          await stack.publish(toStackPort(p));
+          ports.set(portKey(p), p);
+          return p;
+        },
+        async removePublishedPort(k: PortKey): Promise<void> {
+          const key = portKey(k);
+          if (!ports.has(key) || !stack) throw new Error(`no published ${k.protocol} port ${k.host_bind}:${k.host_port}`);
+          await stack.unpublish({ hostPort: k.host_port, protocol: k.protocol, hostBind: k.host_bind });
+          ports.delete(key);
+        },
+        stats,
+        shutdown: () => close(),
+      });
+    } catch (e) {
+      // Do not leave the transport (listener, helper process) behind.
+      await opened.close().catch(() => {});
+      opened.link.then((l) => l.close()).catch(() => {});
+      throw e;
+    }
   }
 
   const attached = (async () => {

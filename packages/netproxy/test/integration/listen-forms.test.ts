@@ -4,7 +4,7 @@
  * and dgram:unix (a Python peer, since Node has no unix datagram sockets).
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,5 +156,11 @@ describe("startNetproxy listen forms", () => {
   it("rejects a config that disables networking and a bad listen spec", async () => {
     await expect(startNetproxy({ config: { preset: "none" }, listen: "tcp:127.0.0.1:0" })).rejects.toThrow(/disables networking/);
     await expect(startNetproxy({ config: {}, listen: "udp:1.2.3.4:5" })).rejects.toThrow(/unknown transport; accepted: stream:unix:PATH/);
+    // A control socket that cannot be created fails the start and leaves no listener behind.
+    const dir = mkdtempSync(join(tmpdir(), "np-lf-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, "ctl.sock"), "not a socket");
+    await expect(startNetproxy({ config: CONFIG, listen: `stream:unix:${join(dir, "np.sock")}`, controlSocket: join(dir, "ctl.sock") })).rejects.toThrow(/exists and is not a socket/);
+    expect(existsSync(join(dir, "np.sock"))).toBe(false);
   });
 });
