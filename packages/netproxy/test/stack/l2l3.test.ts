@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ARP_OP, parseArp, writeArp } from "../../src/frame/arp.js";
 import { buildDhcpReply, DHCP_MSG, DHCP_OPT, parseDhcp } from "../../src/frame/dhcp.js";
 import { ETH_HEADER_LEN, ETHERTYPE, formatMac, parseEthernet, writeEthernetHeader } from "../../src/frame/ethernet.js";
-import { ICMP4, ICMP6, writeIcmp } from "../../src/frame/icmp.js";
+import { ICMP4, ICMP6, parseIcmpv6, writeIcmp } from "../../src/frame/icmp.js";
 import { IPPROTO, writeIpv4Header } from "../../src/frame/ipv4.js";
 import { parseUdp } from "../../src/frame/udp.js";
 import { planAddresses } from "../../src/stack/addr.js";
@@ -286,6 +286,22 @@ describe("IPv6", () => {
     const rdnss = pio.subarray(32);
     expect(rdnss[0]).toBe(25);
     expect(formatIpBytes(rdnss.subarray(8, 24))).toBe("fd42:6d73:62::1");
+  });
+
+  it("the IPv6 gateway answers echo when the policy allows icmpv6", async () => {
+    h = await harness({ policy: testPolicy({ egress: (ip, _p, proto) => (proto === "icmpv6" && ip.family === 6 ? "allow" : "deny") }) });
+    const got = collect(h);
+    const plan = h.stack.addresses;
+    const v6 = plan.v6!;
+    const body = Uint8Array.of(0, 7, 0, 9, 0x61, 0x62);
+    const l4 = new Uint8Array(4 + body.length);
+    writeIcmp(l4, 0, ICMP6.ECHO_REQUEST, 0, body, { src: v6.guest, dst: v6.gateway });
+    h.link.inject(ipFrame(plan, v6.guest, v6.gateway, IPPROTO.ICMPV6, l4));
+    await waitFor(() => got.length === 1);
+    expect(got[0]!.l4![0]).toBe(ICMP6.ECHO_REPLY);
+    expect([...got[0]!.l4!.subarray(4)]).toEqual([...body]);
+    expect(formatIpBytes(got[0]!.src!)).toBe("fd42:6d73:62::1");
+    expect(typeof parseIcmpv6(got[0]!.l4!, got[0]!.src!, got[0]!.dst!)).toBe("object"); // checksum valid
   });
 
   it("with IPv6 disabled, sends nothing back (no RA: guests fall back to IPv4 at once)", async () => {
