@@ -45,3 +45,11 @@ export function compact<T extends Record<string, unknown>>(o: T): T {
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as T;
 }
+
+/** A Go/Python secret's `allow_hosts` (exact) and `allow_host_patterns` (wildcard) as wire host patterns, in that order. */
+export function sdkAllowedHosts(s: Record<string, unknown>): ({ exact: unknown } | { wildcard: unknown })[] {
+  return [
+    ...(Array.isArray(s.allow_hosts) ? s.allow_hosts.map((h) => ({ exact: h })) : []),
+    ...(Array.isArray(s.allow_host_patterns) ? s.allow_host_patterns.map((h) => ({ wildcard: h })) : []),
+  ];
+}

@@ -11,7 +11,7 @@ import { parseDomainName } from "../policy/domain-name.js";
 import { parseNameserver } from "../config/nameserver.js";
 import type { CanonicalNetworkConfig } from "../config/normalize.js";
 import type { Destination, PortRange, Protocol, Rule } from "../gen/index.js";
-import { compact, finish, groupFromSpelling, isRecord } from "./common.js";
+import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts } from "./common.js";
 import { atPath, DialectError } from "./errors.js";
 
 function fail(message: string): never {
@@ -162,10 +162,7 @@ function portBinding(b: unknown): Record<string, unknown> {
 
 function secret(s: unknown): Record<string, unknown> {
   if (!isRecord(s)) fail(`invalid secret: ${JSON.stringify(s)}`);
-  const hosts = [
-    ...(Array.isArray(s.allow_hosts) ? s.allow_hosts.map((h) => ({ exact: h })) : []),
-    ...(Array.isArray(s.allow_host_patterns) ? s.allow_host_patterns.map((h) => ({ wildcard: h })) : []),
-  ];
+  const hosts = sdkAllowedHosts(s);
   if (hosts.length === 0) fail("secret requires at least one allowed host or allowed host pattern");
   return compact({
     env_var: s.env_var,

@@ -12,7 +12,7 @@ import { formatIp, parseIp } from "../net/ip.js";
 import { parseDomainName } from "../policy/domain-name.js";
 import type { CanonicalNetworkConfig } from "../config/normalize.js";
 import type { Destination, PortRange, Protocol, Rule } from "../gen/index.js";
-import { compact, finish, groupFromSpelling, isRecord } from "./common.js";
+import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts } from "./common.js";
 import { atPath, DialectError } from "./errors.js";
 import { u16Error } from "./go-ffi.js";
 
@@ -177,10 +177,7 @@ function ports(p: unknown): Record<string, unknown>[] {
 
 function secret(s: unknown): Record<string, unknown> {
   if (!isRecord(s)) fail(`invalid secret: ${JSON.stringify(s)}`);
-  const hosts = [
-    ...(Array.isArray(s.allow_hosts) ? s.allow_hosts.map((h) => ({ exact: h })) : []),
-    ...(Array.isArray(s.allow_host_patterns) ? s.allow_host_patterns.map((h) => ({ wildcard: h })) : []),
-  ];
+  const hosts = sdkAllowedHosts(s);
   if (hosts.length === 0) fail("SecretEntry requires at least one allowed host or allowed host pattern");
   return compact({
     env_var: s.env_var,
