@@ -3,6 +3,8 @@
  * blocks outbound traffic while hostfwd and the SMB guestfwd work, `full` allows outbound. The
  * "outbound" target is a loopback HTTP server on the host, reached via the SLIRP gateway 10.0.2.2.
  */
+import { readFileSync } from "node:fs";
+import { expect } from "vitest";
 import { startVm } from "../../src/index.js";
 import { freePort, guestOrReason, startHttpTarget, type HttpTarget } from "./harness.js";
 import { networkSuite, type GuestCheck, type NetworkSuiteProps, type SuiteRun } from "./suite.js";
@@ -10,6 +12,21 @@ import { networkSuite, type GuestCheck, type NetworkSuiteProps, type SuiteRun } 
 const GATEWAY = "10.0.2.2";
 let target: HttpTarget | undefined;
 const targetHits = (): number => target?.hits ?? 0;
+let agentPort = 0;
+let forwardedPorts: number[] = [];
+
+/** Local addresses of TCP sockets listening on `port` (from /proc/net/tcp and tcp6). */
+function listeners(port: number): string[] {
+  const out: string[] = [];
+  for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(f, "utf8").split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const [addr, portHex] = (cols[1] ?? "").split(":");
+      if (cols[3] === "0A" && portHex && parseInt(portHex, 16) === port) out.push(addr ?? "");
+    }
+  }
+  return out;
+}
 
 function slirpProps(mode: "none" | "mounts_only" | "full"): NetworkSuiteProps {
   const nic = mode !== "none";
@@ -17,6 +34,16 @@ function slirpProps(mode: "none" | "mounts_only" | "full"): NetworkSuiteProps {
     name: `QEMU network_mode ${mode}`,
     skipReason: () => guestOrReason().reason,
     nic,
+    hostChecks: nic
+      ? [
+          {
+            name: "binds the agent port and every forward to 127.0.0.1 only",
+            run: () => {
+              for (const p of forwardedPorts) expect(listeners(p), `listeners of port ${p}`).toEqual(["0100007F"]);
+            },
+          },
+        ]
+      : [],
     ...(nic ? { lease: mode === "full" ? { router: GATEWAY, dns: "10.0.2.3" } : { router: "none", dns: "none" } } : {}),
     checks: (): GuestCheck[] => {
       if (!nic) return [{ name: "no_eth0", command: `ip link show eth0 >/dev/null 2>&1 && result no_eth0 fail || result no_eth0 ok`, expect: "ok" }];
@@ -37,11 +64,13 @@ function slirpProps(mode: "none" | "mounts_only" | "full"): NetworkSuiteProps {
       if (!image) throw new Error("no guest");
       target ??= await startHttpTarget("host-target\n");
       const hostPort = await freePort();
+      agentPort = await freePort();
+      forwardedPorts = [agentPort, hostPort];
       const vm = await startVm({
         boot: { kernel: image.kernel, initrd: image.initrd },
         network: {
           network_mode: mode,
-          ...(nic ? { port_forwards: [{ host: hostPort, guest: 80 }], smb_cmd: "printf smb-tunnel-ok" } : {}),
+          ...(nic ? { agent_port: agentPort, port_forwards: [{ host: hostPort, guest: 80 }], smb_cmd: "printf smb-tunnel-ok" } : {}),
         },
         scenario: scenario.replaceAll("__TARGET_PORT__", String(target.port)),
       });

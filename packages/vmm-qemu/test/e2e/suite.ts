@@ -47,6 +47,8 @@ export interface NetworkSuiteProps {
   lease?: { router: string | RegExp; dns: string | RegExp; mtu?: string };
   /** Checks run inside the guest (after the lease, before the host-side port check). */
   checks: () => GuestCheck[];
+  /** Extra checks on the host side while the guest runs (after the published-port check). */
+  hostChecks?: Array<{ name: string; run: (run: SuiteRun) => void | Promise<void> }>;
   /** Boot the guest with the given scenario script (and start whatever the mode needs). */
   boot: (scenario: string) => Promise<SuiteRun>;
 }
@@ -135,5 +137,7 @@ export function networkSuite(props: NetworkSuiteProps): void {
         expect(res.body).toBe("sandbox-guest\n");
       });
     }
+
+    for (const hc of props.hostChecks ?? []) it(hc.name, () => hc.run(run!));
   });
 }
