@@ -2,8 +2,9 @@
  * The L7 flow interceptor (semantics §5, §6.4) behind the stack's `FlowInterceptor` hook:
  * intercepted TLS ports require an SNI and honour the stack's SNI-based egress decision; bypassed
  * names are spliced raw; everything else is terminated with a per-SNI leaf, re-originated with
- * upstream verification, and its plaintext requests pass the HTTP/1 filter (Host = SNI, secrets).
- * Non-intercepted plain-HTTP flows get the filter too when secrets are configured.
+ * upstream verification (sessions resumed), ALPN narrowed to what the upstream chose, and its
+ * plaintext requests pass the HTTP/1 or HTTP/2 filter (Host/:authority = SNI, secrets).
+ * Non-intercepted plain-HTTP flows get the HTTP/1 filter too when secrets are configured.
  */
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect, TLSSocket } from "node:tls";
