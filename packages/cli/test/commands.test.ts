@@ -141,6 +141,7 @@ describe("lint", () => {
     expect(r.stdout).toContain("[suffix-deny-without-apex]");
     expect(r.stdout).toContain("[domain-any-literal]");
     expect(r.stdout).toContain("[never-matches]");
+    expect(r.stdout).toContain("$.policy.rules[1]: rule #1 (egress allow cidr 203.0.113.0/24 tcp port 443) is shadowed by the earlier rule #0");
     expect((await sandbox(["lint", "examples/public-only.json"])).code).toBe(Exit.ok);
   });
 });

@@ -88,6 +88,33 @@ function portsCovered(inner: Norm, outer: Norm): boolean {
   });
 }
 
+/**
+ * The static address ranges of each group (semantics §1.4) for provable CIDR-in-group containment.
+ * `host` is the gateway, unknown to a lint: it is assumed to lie in the (private) address pool.
+ */
+const GROUP_RANGES: Readonly<Record<string, readonly Cidr[]>> = Object.fromEntries(
+  Object.entries({
+    unspecified: ["0.0.0.0/32", "::/128"],
+    metadata: ["169.254.169.254/32"],
+    loopback: ["127.0.0.0/8", "::1/128"],
+    private: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"],
+    link_local: ["169.254.0.0/16", "fe80::/10"],
+    multicast: ["224.0.0.0/4", "ff00::/8"],
+  }).map(([g, list]) => [g, list.map((c) => parseCidr(c) as Cidr)]),
+);
+
+const overlaps = (a: Cidr, b: Cidr) => cidrCovers(a, b) || cidrCovers(b, a);
+
+/** Every address of `c` classifies into `group` (provable from the static ranges). */
+function cidrInGroup(c: Cidr, group: string): boolean {
+  if (group === "public") return !Object.values(GROUP_RANGES).some((ranges) => ranges.some((r) => overlaps(r, c)));
+  const ranges = GROUP_RANGES[group];
+  if (!ranges?.some((r) => cidrCovers(r, c))) return false;
+  // Earlier groups in the classification order take addresses out of later ones.
+  if (group === "link_local") return !GROUP_RANGES.metadata!.some((m) => overlaps(m, c));
+  return true;
+}
+
 /** Every destination `inner` matches is matched by `outer` (provable cases only). */
 function destCovered(inner: Norm, outer: Norm): boolean {
   switch (outer.kind) {
@@ -98,7 +125,7 @@ function destCovered(inner: Norm, outer: Norm): boolean {
     case "cidr":
       return inner.kind === "cidr" && cidrCovers(outer.cidr!, inner.cidr!);
     case "group":
-      return inner.kind === "group" && inner.group === outer.group;
+      return (inner.kind === "group" && inner.group === outer.group) || (inner.kind === "cidr" && cidrInGroup(inner.cidr!, outer.group!));
     case "domain":
       return inner.kind === "domain" && inner.name === outer.name && nameActionsCompatible(inner, outer);
     case "suffix":

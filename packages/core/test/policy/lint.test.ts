@@ -93,4 +93,20 @@ describe("lintPolicy", () => {
       "never-matches policy.rules[3].destination.cidr",
     ]);
   });
+  it("knows which CIDRs lie wholly inside a group (the gateway assumed in the private pool)", () => {
+    const shadowed = (group: string, cidr: string) =>
+      codes(pol(rule({ destination: { group } as RuleLike["destination"] }), rule({ destination: { cidr } }))).includes(
+        "shadowed-rule policy.rules[1]",
+      );
+    expect(shadowed("public", "203.0.113.0/24")).toBe(true);
+    expect(shadowed("public", "2001:db8::/32")).toBe(true);
+    expect(shadowed("public", "10.0.0.0/8")).toBe(false);
+    expect(shadowed("public", "0.0.0.0/0")).toBe(false);
+    expect(shadowed("public", "0.0.0.0/8")).toBe(false); // holds the unspecified address (no group)
+    expect(shadowed("private", "10.1.0.0/16")).toBe(true);
+    expect(shadowed("private", "172.15.0.0/16")).toBe(false);
+    expect(shadowed("link_local", "169.254.1.0/24")).toBe(true);
+    expect(shadowed("link_local", "169.254.169.0/24")).toBe(false); // holds the metadata address
+    expect(shadowed("metadata", "169.254.169.254/32")).toBe(true);
+  });
 });
