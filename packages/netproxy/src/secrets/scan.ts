@@ -88,6 +88,8 @@ export function detectIn(text: string, forbidden: readonly Forbidden[], extraFor
   let best: Detection | undefined;
   for (const [form, get] of forms) {
     const t = get();
+    // A decoding that changed nothing finds nothing new: skip the scan.
+    if (form !== "raw" && t === text) continue;
     for (const f of forbidden) {
       if (t.includes(f.placeholder) && (!best || ACTION_RANK[f.action] > ACTION_RANK[best.action])) {
         best = { action: f.action, envVar: f.envVar, placeholder: f.placeholder, form: extraForms[0] ?? form };
