@@ -10,6 +10,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import { startVm } from "../../src/index.js";
 import { guestOrReason } from "./harness.js";
 import { netnsUnavailable, NsTopology, type NsProcess } from "./netns.js";
@@ -31,6 +32,7 @@ const PUBLISHED_PORT = 8080;
 let pub: NsProcess | undefined;
 let priv: NsProcess | undefined;
 let loop: NsProcess | undefined;
+let procNetTcp: () => string = () => "";
 const hits = (p: NsProcess | undefined, test: (m: Record<string, unknown>) => boolean): number => p?.messages.filter(test).length ?? 0;
 
 networkSuite({
@@ -39,6 +41,19 @@ networkSuite({
   softSkip: () => np.soft === true,
   nic: true,
   lease: { router: /^\d+\.\d+\.\d+\.\d+$/, dns: "=router", mtu: "1500" },
+  hostChecks: [
+    {
+      name: "netproxy publishes the port on 127.0.0.1 only (in its namespace)",
+      run: () => {
+        const rows = procNetTcp()
+          .split("\n")
+          .slice(1)
+          .map((l) => l.trim().split(/\s+/))
+          .filter((c) => c[3] === "0A" && parseInt((c[1] ?? "").split(":")[1] ?? "", 16) === PUBLISHED_PORT);
+        expect(rows.map((c) => (c[1] ?? "").split(":")[0])).toEqual(["0100007F"]);
+      },
+    },
+  ],
   checks: (): GuestCheck[] => [
     { name: "dns_public", command: "check_dns dns_public public.test", expect: "ok", fields: { addr: PUBLIC_IP } },
     { name: "http_public", command: "check_http http_public http://public.test/", expect: "ok", fields: { code: "200", body: "public-ok" } },
@@ -116,6 +131,7 @@ networkSuite({
         const nl = out.lastIndexOf("\n");
         return { status: Number(out.slice(nl + 1)), body: out.slice(0, nl) };
       };
+      procNetTcp = () => topo.exec(nsNp, "cat", ["/proc/net/tcp"]) + topo.exec(nsNp, "cat", ["/proc/net/tcp6"]).split("\n").slice(1).join("\n");
       return { vm, fetchPublished, close: () => topo.destroy() };
     } catch (e) {
       await topo.destroy();
