@@ -5,7 +5,9 @@
  * for a 'pipe' stdio entry, so the TypeScript side reuses {@link StreamLink}.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type { Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -25,7 +27,9 @@ export interface HelperStatus {
 
 /**
  * Path of the helper binary: `$SANDBOX_NETPROXY_HELPER` if set, else `native/build/netproxy-helper`,
- * compiled from `native/netproxy-helper.c` when missing or older than the source.
+ * compiled from `native/netproxy-helper.c` when missing or older than the source. When the
+ * package directory is not writable (an installed package), the binary is built in
+ * `$TMPDIR/sandbox-netproxy-<uid>/` instead, named by a hash of the source.
  */
 export function ensureHelper(): string {
   const override = process.env.SANDBOX_NETPROXY_HELPER;
@@ -37,7 +41,22 @@ export function ensureHelper(): string {
   const bin = join(nativeDir, "build", "netproxy-helper");
   if (existsSync(bin) && (!existsSync(src) || statSync(bin).mtimeMs >= statSync(src).mtimeMs)) return bin;
   if (!existsSync(src)) throw new Error(`netproxy helper: neither ${bin} nor its source ${src} exists`);
-  mkdirSync(dirname(bin), { recursive: true });
+  try {
+    mkdirSync(dirname(bin), { recursive: true });
+    accessSync(dirname(bin), constants.W_OK);
+    return compile(src, bin);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw e;
+  }
+  const hash = createHash("sha256").update(readFileSync(src)).digest("hex").slice(0, 12);
+  const cached = join(tmpdir(), `sandbox-netproxy-${process.getuid?.() ?? "user"}`, `netproxy-helper-${hash}`);
+  if (existsSync(cached)) return cached;
+  mkdirSync(dirname(cached), { recursive: true, mode: 0o700 });
+  return compile(src, cached);
+}
+
+function compile(src: string, bin: string): string {
   const tmp = `${bin}.${process.pid}.tmp`;
   const cc = process.env.CC ?? "gcc";
   const r = spawnSync(cc, ["-O2", "-Wall", "-Wextra", "-o", tmp, src], { encoding: "utf8" });
