@@ -3,6 +3,7 @@
  * stop; and no QEMU left behind when the parent process is killed.
  */
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +60,19 @@ describe.skipIf(reason !== undefined)("launcher lifecycle", () => {
     await expect(startVm({ boot: { kernel: image.kernel, initrd: image.initrd }, network: { machine: "microvm", network_mode: "none" } })).rejects.toThrow(
       /machine "microvm" needs KVM .*use machine "q35" or "pc"/,
     );
+  });
+
+  it("reports QEMU's own start-up error (a forwarded host port already taken)", async () => {
+    const image = guestOrReason().image!;
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const vm = await startVm({ boot: { kernel: image.kernel, initrd: image.initrd }, network: { network_mode: "full", port_forwards: [{ host: port, guest: 80 }] } });
+      await expect(vm.ready(30_000)).rejects.toThrow(new RegExp(`QEMU exited \\(code 1\\) before the guest's "@@sandbox ready" line[\\s\\S]*Could not set up host forwarding rule 'tcp:127.0.0.1:${port}-:80'`));
+    } finally {
+      taken.close();
+    }
   });
 
   it("reports readiness, captures the console, stops cleanly", async () => {
