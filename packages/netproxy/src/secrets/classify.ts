@@ -41,6 +41,7 @@ export type SecretRole =
 /** A classified secret. */
 export interface ClassifiedSecret {
   readonly entry: SecretEntry;
+  /** The placeholder as it appears on the wire: its UTF-8 bytes as a latin1 string. */
   readonly placeholder: string;
   readonly role: SecretRole;
 }
@@ -72,7 +73,8 @@ export function classifySecrets(cfg: Pick<SecretsConfig, "secrets" | "on_violati
     const c = classes[i]!;
     const role: SecretRole =
       c.kind === "eligible" ? { kind: "eligible", substitute: ctx.tlsIntercepted || entry.require_tls_identity === false } : c.kind === "passthrough" ? { kind: "passthrough" } : { kind: "violation", action: c.action };
-    return { entry, placeholder: like[i]!.placeholder, role };
+    // Matching runs on latin1 views of the wire bytes: compare against the placeholder's UTF-8 bytes.
+    return { entry, placeholder: Buffer.from(like[i]!.placeholder, "utf8").toString("latin1"), role };
   });
   const substitutions = secrets.filter((s) => s.role.kind === "eligible" && s.role.substitute);
   const violations = secrets.flatMap((s) => (s.role.kind === "violation" ? [{ placeholder: s.placeholder, action: s.role.action, envVar: s.entry.env_var }] : []));

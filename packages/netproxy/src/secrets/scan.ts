@@ -101,11 +101,13 @@ export function detectIn(text: string, forbidden: readonly Forbidden[], extraFor
 
 /** Stream scanner with a sliding tail so placeholders split across writes are still found. */
 export class StreamScanner {
-  private tail = "";
+  private tail: Buffer = Buffer.alloc(0);
   private readonly keep: number;
+  private readonly needles: readonly Buffer[];
 
   constructor(private readonly forbidden: readonly Forbidden[]) {
     this.keep = 6 * Math.max(0, ...forbidden.map((f) => f.placeholder.length));
+    this.needles = forbidden.map((f) => Buffer.from(f.placeholder, "latin1"));
   }
 
   /** True when there is nothing to look for. */
@@ -116,14 +118,26 @@ export class StreamScanner {
   /** Scan the next bytes; returns a detection or undefined. */
   push(chunk: Uint8Array): Detection | undefined {
     if (this.forbidden.length === 0) return undefined;
-    const text = this.tail + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
-    const d = detectIn(text, this.forbidden);
-    this.tail = text.length > this.keep ? text.slice(text.length - this.keep) : text;
+    const c = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const window = this.tail.length === 0 ? c : Buffer.concat([this.tail, c]);
+    let d: Detection | undefined;
+    // Raw form straight on the bytes; the decoded forms only when an escape character is present.
+    if (window.includes(0x25) || window.includes(0x5c)) {
+      d = detectIn(window.toString("latin1"), this.forbidden);
+    } else {
+      for (let i = 0; i < this.needles.length; i++) {
+        const f = this.forbidden[i]!;
+        if (window.includes(this.needles[i]!) && (!d || ACTION_RANK[f.action] > ACTION_RANK[d.action])) {
+          d = { action: f.action, envVar: f.envVar, placeholder: f.placeholder, form: "raw" };
+        }
+      }
+    }
+    this.tail = Buffer.from(window.subarray(Math.max(0, window.length - this.keep)));
     return d;
   }
 
   /** Forget the tail (a new message starts). */
   reset(): void {
-    this.tail = "";
+    this.tail = Buffer.alloc(0);
   }
 }

@@ -157,3 +157,16 @@ describe("scan helpers", () => {
     expect(s.push(Buffer.from("24KEY"))).toMatchObject({ form: "json_unescaped" });
   });
 });
+
+describe("non-ASCII placeholders", () => {
+  it("are found and substituted by their UTF-8 bytes", () => {
+    const cfg: SecretsConfigInput = { secrets: [{ env_var: "U", placeholder: "$CLÉ_€", value: "välue", allowed_hosts: [{ exact: "api.test" }] }] };
+    const ok = run("api.test", [Buffer.from("GET / HTTP/1.1\r\nHost: api.test\r\nX-K: $CLÉ_€\r\n\r\n", "utf8")], cfg);
+    expect(Buffer.from(ok.out, "latin1").toString("utf8")).toContain("X-K: välue");
+    const bad = run("evil.test", [Buffer.from("GET / HTTP/1.1\r\nHost: evil.test\r\nX-K: $CLÉ_€\r\n\r\n", "utf8")], cfg);
+    expect(bad.block?.violation).toMatchObject({ envVar: "U" });
+    const body = Buffer.from("aa$CLÉ_€bb", "utf8");
+    const split = run("evil.test", [Buffer.from(`POST / HTTP/1.1\r\nHost: evil.test\r\nContent-Length: ${body.length}\r\n\r\n`), body.subarray(0, 5), body.subarray(5)], cfg);
+    expect(split.block?.violation).toMatchObject({ location: "body" });
+  });
+});
