@@ -50,6 +50,9 @@ export function parseDhcp(b: Uint8Array): DhcpMessage | null {
   if (b[1] !== 1 || b[2] !== 6) return null;
   for (let i = 0; i < 4; i++) if (b[FIXED_LEN + i] !== MAGIC[i]) return null;
   const options = new Map<number, Uint8Array>();
+  // Values of options seen more than once, joined after the walk: concatenating on every repeat
+  // is quadratic, and a 64 KiB datagram of repeated 3-byte options then takes most of a minute.
+  const repeated = new Map<number, Uint8Array[]>();
   let i = FIXED_LEN + 4;
   while (i < b.length) {
     const code = b[i]!;
@@ -61,11 +64,24 @@ export function parseDhcp(b: Uint8Array): DhcpMessage | null {
     if (i + 1 >= b.length) return null;
     const len = b[i + 1]!;
     if (i + 2 + len > b.length) return null;
-    const prev = options.get(code);
     const val = b.subarray(i + 2, i + 2 + len);
-    // RFC 3396: repeated options are concatenated.
-    options.set(code, prev ? Uint8Array.from([...prev, ...val]) : val);
+    const parts = repeated.get(code);
+    if (parts) parts.push(val);
+    else if (options.has(code)) repeated.set(code, [options.get(code)!, val]);
+    else options.set(code, val);
     i += 2 + len;
+  }
+  // RFC 3396: repeated options are concatenated.
+  for (const [code, parts] of repeated) {
+    let n = 0;
+    for (const p of parts) n += p.length;
+    const joined = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) {
+      joined.set(p, o);
+      o += p.length;
+    }
+    options.set(code, joined);
   }
   const mt = options.get(DHCP_OPT.MSG_TYPE);
   return {

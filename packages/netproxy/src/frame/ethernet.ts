@@ -36,8 +36,10 @@ export function writeEthernetHeader(
   src: Uint8Array,
   etherType: number,
 ): number {
-  buf.set(dst.subarray(0, 6), off);
-  buf.set(src.subarray(0, 6), off + 6);
+  for (let i = 0; i < 6; i++) {
+    buf[off + i] = dst[i]!;
+    buf[off + 6 + i] = src[i]!;
+  }
   buf[off + 12] = etherType >>> 8;
   buf[off + 13] = etherType & 0xff;
   return off + ETH_HEADER_LEN;

@@ -85,9 +85,21 @@ export function writeIpv4Header(buf: Uint8Array, off: number, f: Ipv4HeaderField
   buf[off + 9] = f.protocol;
   buf[off + 10] = 0;
   buf[off + 11] = 0;
-  buf.set(f.src.subarray(0, 4), off + 12);
-  buf.set(f.dst.subarray(0, 4), off + 16);
-  const c = internetChecksum(buf, off, IPV4_HEADER_LEN);
+  const sa = f.src;
+  const da = f.dst;
+  buf[off + 12] = sa[0]!;
+  buf[off + 13] = sa[1]!;
+  buf[off + 14] = sa[2]!;
+  buf[off + 15] = sa[3]!;
+  buf[off + 16] = da[0]!;
+  buf[off + 17] = da[1]!;
+  buf[off + 18] = da[2]!;
+  buf[off + 19] = da[3]!;
+  // Header checksum: ten big-endian words, folded.
+  let sum = 0;
+  for (let i = off; i < off + IPV4_HEADER_LEN; i += 2) sum += (buf[i]! << 8) | buf[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const c = ~sum & 0xffff;
   buf[off + 10] = c >>> 8;
   buf[off + 11] = c & 0xff;
   return off + IPV4_HEADER_LEN;

@@ -45,6 +45,8 @@ export abstract class TcpSender {
   private cwnd = Infinity;
   private ssthresh = Infinity;
   protected retries = 0;
+  private tailScheduled = false;
+  private flushingTail = false;
   protected lastHeardAt = 0;
   /** Counters. */
   bytesToGuest = 0;
@@ -123,6 +125,24 @@ export abstract class TcpSender {
         let n = Math.min(unsent, usable, this.effMss);
         // Avoid sending a runt while data is in flight and more is waiting (SWS avoidance).
         if (n < this.effMss && n < unsent && inFlight > 0) return;
+        // A short tail with data in flight waits for the end of this event-loop turn: upstream
+        // reads that are already pending append to it (one full segment instead of a runt per
+        // read chunk, which matters at large MTUs). Unlike Nagle it never waits for an ACK.
+        if (n < this.effMss && n === unsent && inFlight > 0 && !this.finQueued && !this.flushingTail) {
+          if (!this.tailScheduled) {
+            this.tailScheduled = true;
+            setImmediate(() => {
+              this.tailScheduled = false;
+              this.flushingTail = true;
+              try {
+                this.trySend();
+              } finally {
+                this.flushingTail = false;
+              }
+            });
+          }
+          return;
+        }
         for (const b of this.sacked) {
           if (seqGt(b.left, this.sndNxt)) {
             n = Math.min(n, seqDiff(b.left, this.sndNxt));
