@@ -267,7 +267,8 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
     out[0] = (msg.id >> 8) & 0xff;
     out[1] = msg.id & 0xff;
     if (ctx.transport === "udp") {
-      const limit = ctx.maxUdpPayload ?? udpPayloadLimit(msg);
+      // 65507: the largest UDP payload over IPv4; above that the guest gets TC=1 and retries over TCP.
+      const limit = Math.min(65507, ctx.maxUdpPayload ?? udpPayloadLimit(msg));
       if (out.length > limit) {
         emit({ ...ev, outcome: "forwarded", upstream, rcode: RCODE.NOERROR, truncated: true, reason: `answer of ${out.length} bytes exceeds the guest's UDP limit ${limit}: TC=1` });
         return respond(RCODE.NOERROR, { tc: true });
