@@ -42,7 +42,8 @@ function runProbe(qemu: string, timeoutMs: number): Promise<KvmProbe> {
   return new Promise((resolve) => {
     const args = ["-accel", "kvm", "-machine", "q35", "-cpu", "host", "-nodefaults", "-display", "none", "-no-reboot", "-m", "64"];
     args.push("-chardev", "stdio,id=dbg", "-device", "isa-debugcon,iobase=0x402,chardev=dbg");
-    const child = spawn(qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // no core file when QEMU aborts on a broken KVM (it does: an assertion after a failed MSR write)
+    const child = spawn("/bin/sh", ["-c", 'ulimit -c 0; exec "$0" "$@"', qemu, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     let done = false;
