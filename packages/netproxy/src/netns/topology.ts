@@ -6,15 +6,18 @@
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
+import { threadId } from "node:worker_threads";
 
 const execFileP = promisify(execFile);
+/** Per-process sequence; worker threads share a pid, so the thread id is folded in too. */
 let counter = 0;
+const nextId = () => threadId * 100_000 + counter++;
 
 /** Why namespaces cannot be used here, or null when they can. */
 export function netnsUnavailableReason(): string | null {
   if (process.platform !== "linux") return "network namespaces need Linux";
   if (typeof process.getuid === "function" && process.getuid() !== 0) return "network namespaces need root";
-  const probe = `sbx-probe-${process.pid}-${counter++}`;
+  const probe = `sbx-probe-${process.pid}-${nextId()}`;
   try {
     execFileSync("ip", ["netns", "add", probe], { stdio: "pipe" });
     execFileSync("ip", ["netns", "del", probe], { stdio: "pipe" });
@@ -49,7 +52,7 @@ export class Topology {
   private readonly tag: string;
 
   constructor(tag = "sbx") {
-    this.tag = `${tag}-${process.pid}-${counter++}`;
+    this.tag = `${tag}-${process.pid}-${nextId()}`;
   }
 
   /** Create a namespace named `<tag>-<pid>-<n>-<suffix>` with loopback up; returns its name. */
