@@ -4,7 +4,7 @@
  * pidfile and an exit hook), captures the serial console, reports readiness and stops cleanly.
  */
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +44,8 @@ export interface StartVmOptions {
   extraArgs?: string[];
   /** Called with every console line. */
   onLine?: (line: string) => void;
+  /** Also append every console line to this file. */
+  consoleLog?: string;
 }
 
 /** How QEMU ended. */
@@ -274,5 +276,13 @@ export async function startVm(opts: StartVmOptions): Promise<QemuVm> {
     child.once("error", (e) => reject(new QemuLaunchError(`cannot start ${cmd}: ${e.message}`)));
   });
   const frameSocket = wantsFrames ? (child.stdio[fdTransport] as Socket) : undefined;
-  return new QemuVm(child, argv, accel.accel, network, frameSocket, workDir, pidfile, opts.onLine);
+  const log = opts.consoleLog;
+  const onLine =
+    log === undefined
+      ? opts.onLine
+      : (line: string): void => {
+          appendFileSync(log, `${line}\n`);
+          opts.onLine?.(line);
+        };
+  return new QemuVm(child, argv, accel.accel, network, frameSocket, workDir, pidfile, onLine);
 }

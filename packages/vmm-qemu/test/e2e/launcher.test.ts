@@ -124,9 +124,10 @@ describe.skipIf(reason !== undefined)("launcher lifecycle", () => {
     sector.writeUInt16LE(0xaa55, 510);
     const dir = mkdtempSync(join(tmpdir(), "own-disk-"));
     writeFileSync(join(dir, "disk.img"), Buffer.concat([sector, Buffer.alloc(1024 * 1024 - 512)]));
-    const vm = await startVm({ boot: { disk: join(dir, "disk.img") }, network: { network_mode: "none" } });
+    const vm = await startVm({ boot: { disk: join(dir, "disk.img") }, network: { network_mode: "none" }, consoleLog: join(dir, "console.log") });
     try {
       await vm.waitForLine(/disk-boot-ok/, 60_000);
+      expect(readFileSync(join(dir, "console.log"), "utf8")).toContain("disk-boot-ok\n");
       expect(vm.argv).toContain(`file=${join(dir, "disk.img")},if=virtio,format=raw`);
     } finally {
       await vm.stop();
