@@ -248,7 +248,10 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
           tx_dropped: link.stats.txDropped,
         }
       : { rx_frames: 0, rx_bytes: 0, tx_frames: 0, tx_bytes: 0, rx_oversize: 0, tx_dropped: 0 },
-    counters: stack ? flattenCounters(stack.stats()) : {},
+    counters: {
+      ...(stack ? flattenCounters(stack.stats()) : {}),
+      ...(link ? { link_rx_handler_errors: link.stats.rxHandlerErrors } : {}),
+    },
     published_ports: [...ports.values()],
   });
 

@@ -5,7 +5,7 @@
  */
 import type { Socket } from "node:net";
 import type { FrameLink } from "./link.js";
-import { STREAM_MAX_PREFIX, StreamDecoder } from "./stream-codec.js";
+import { STREAM_MAX_PREFIX, StreamDecoder, StreamProtocolError } from "./stream-codec.js";
 
 /** Tunables of a stream-backed link. */
 export interface StreamLinkOptions {
@@ -34,6 +34,8 @@ export interface LinkStats {
   rxOversize: number;
   /** Outgoing frames dropped because the TX queue was at its hard limit. */
   txDropped: number;
+  /** Incoming frames on which the registered frame handler threw (the link stays up). */
+  rxHandlerErrors: number;
 }
 
 /** A FrameLink that also reports counters and its queue depth. */
@@ -48,7 +50,7 @@ export interface ObservableLink extends FrameLink {
 
 /** Create a fresh zeroed counter set. */
 export function newLinkStats(): LinkStats {
-  return { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxOversize: 0, txDropped: 0 };
+  return { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxOversize: 0, txDropped: 0, rxHandlerErrors: 0 };
 }
 
 /**
@@ -99,7 +101,7 @@ export class StreamLink implements ObservableLink {
       try {
         this.decoder.push(chunk);
       } catch (e) {
-        this.shutdown(e as Error);
+        this.shutdown(e instanceof StreamProtocolError ? new Error(`${this.name}: ${e.message}`, { cause: e }) : (e as Error));
       }
     });
     socket.on("drain", () => this.checkDrain());
@@ -122,7 +124,13 @@ export class StreamLink implements ObservableLink {
     this.stats.rxFrames++;
     this.stats.rxBytes += f.length;
     if (this.frameHandler) {
-      this.frameHandler(f);
+      try {
+        this.frameHandler(f);
+      } catch (e) {
+        // A receiver bug on one frame must not take the guest's network down: count it, warn.
+        this.stats.rxHandlerErrors++;
+        if (this.stats.rxHandlerErrors <= 3) process.emitWarning(`${this.name}: frame handler threw: ${(e as Error).stack ?? e}`, "NetproxyFrameHandlerWarning");
+      }
       return;
     }
     this.early.push(f);

@@ -89,6 +89,27 @@ describe("StreamLink", () => {
     await new Promise<void>((r) => peer.on("close", () => r()));
   });
 
+  it("survives a frame handler that throws, counting the failure", async () => {
+    const path = join(tmp(), "throw.sock");
+    const pending = await listenUnixStream(path);
+    const peer = await connected(path);
+    const link = await pending.link;
+    const got: number[] = [];
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    link.onFrame((f) => {
+      if (f.length === 13) throw new Error("boom");
+      got.push(f.length);
+    });
+    peer.write(Buffer.concat([frame(10, 1), frame(13, 2), frame(20, 3)].map(encodeStreamFrame)));
+    await expect.poll(() => got).toEqual([10, 20]);
+    expect(link.stats.rxHandlerErrors).toBe(1);
+    await expect.poll(() => warnings.some((w) => /frame handler threw: Error: boom/.test(w))).toBe(true);
+    process.off("warning", onWarning);
+    peer.destroy();
+  });
+
   it("skips oversize frames, counts them and keeps the stream in sync", async () => {
     const path = join(tmp(), "mtu.sock");
     const pending = await listenUnixStream(path, { maxFrameSize: 1514 });
