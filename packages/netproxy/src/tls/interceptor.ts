@@ -71,6 +71,21 @@ export interface L7Options {
   readonly handshakeTimeoutMs?: number;
 }
 
+/** Bytes queued towards one side before the other side is paused (bigger batches than `pipe`). */
+export const RELAY_HIGH_WATER = 1024 * 1024;
+
+/** Forward `from` → `to` raw, pausing `from` only above {@link RELAY_HIGH_WATER} queued bytes. */
+function relay(from: Duplex, to: Duplex): void {
+  from.on("data", (d: Buffer) => {
+    to.write(d);
+    if (to.writableLength > RELAY_HIGH_WATER && !from.isPaused()) {
+      from.pause();
+      to.once("drain", () => from.resume());
+    }
+  });
+  from.on("end", () => to.end());
+}
+
 /** UDP ports whose datagrams the stack must drop (QUIC blocking, §5 step 8). */
 export function quicBlockedUdpPorts(tls: Pick<TlsConfig, "enabled" | "intercepted_ports" | "block_quic_on_intercept">): number[] {
   return tls.enabled && tls.block_quic_on_intercept ? [...tls.intercepted_ports] : [];
@@ -172,8 +187,8 @@ export class L7Interceptor implements FlowInterceptor {
 
   private splice(guest: Duplex, flow: InterceptedFlow): void {
     const up = this.connect(flow);
-    guest.pipe(up);
-    up.pipe(guest);
+    relay(guest, up);
+    relay(up, guest);
     const kill = () => {
       guest.destroy();
       up.destroy();
@@ -293,16 +308,15 @@ export class L7Interceptor implements FlowInterceptor {
     };
     guest.on("data", (chunk: Buffer) => {
       const r = filter.push(chunk);
-      let ok = true;
-      for (const b of r.out) ok = up.write(b) && ok;
+      for (const b of r.out) up.write(b);
       if (r.block) return drop(r.block);
-      if (!ok) {
+      if (up.writableLength > RELAY_HIGH_WATER && !guest.isPaused()) {
         guest.pause();
         up.once("drain", () => guest.resume());
       }
     });
     guest.on("end", () => up.end());
-    up.pipe(guest);
+    relay(up, guest);
     if (sni === null) {
       const kill = () => {
         guest.destroy();
