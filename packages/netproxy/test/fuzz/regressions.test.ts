@@ -5,6 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseDhcp } from "../../src/frame/dhcp.js";
+import { parseMessage } from "../../src/dns/wire.js";
+import { pointerChain } from "./targets/dns.js";
+import { Rng } from "./lib/rng.js";
 
 /** A BOOTREQUEST of `size` bytes whose options area is `fill` repeated. */
 function dhcpWithOptions(size: number, fill: readonly number[]): Uint8Array {
@@ -38,5 +41,22 @@ describe("fuzz regressions", () => {
     expect(Buffer.from(m.options.get(12)!).toString("latin1")).toBe("abcde");
     expect(m.messageType).toBe(3);
     expect(m.options.get(53)!.buffer).toBe(b.buffer);
+  });
+});
+
+describe("fuzz regressions: DNS compression pointers", () => {
+  it("a 64 KiB message whose 4123 owner names each walk 8000 backward pointers is rejected quickly (was ~0.5 s of CPU per message)", () => {
+    const records = Math.floor((65507 - 23 - (1 + 2 * 8000)) / 12);
+    const msg = pointerChain(new Rng(1), 8000, records);
+    expect(msg.length).toBeLessThanOrEqual(65507);
+    const t0 = performance.now();
+    expect(parseMessage(msg)).toBeUndefined();
+    expect(performance.now() - t0).toBeLessThan(2000); // hang guard only; the walk stops at 128 jumps
+  });
+
+  it("127 pointer jumps in one name are followed, 128 are not", () => {
+    // An owner name points at the last of `hops` chained pointers: hops + 1 jumps.
+    expect(parseMessage(pointerChain(new Rng(1), 126, 3))?.answers.length).toBe(4);
+    expect(parseMessage(pointerChain(new Rng(1), 127, 3))).toBeUndefined();
   });
 });

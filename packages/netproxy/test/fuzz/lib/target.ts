@@ -8,10 +8,15 @@ import { hex } from "./rng.js";
 
 /** One fuzzing session: a deterministic stream of inputs from one seed. */
 export interface FuzzSession {
-  /** Generate, run and check one input. Throws {@link FuzzFailure} on a property violation. */
-  step(): void;
+  /**
+   * Generate, run and check one input. Throws (or rejects) with a {@link FuzzFailure} on a
+   * property violation. Asynchronous for targets whose parser is (the DNS forwarder).
+   */
+  step(): void | Promise<void>;
   /** Let asynchronous work settle (stack targets); called every few hundred steps. */
   settle?(): Promise<void>;
+  /** Counters of the outcomes seen (e.g. accepted vs rejected), to show the inputs reach deep code. */
+  stats?(): Record<string, number>;
   /** Release resources (sockets, timers). */
   close?(): Promise<void>;
 }
@@ -68,13 +73,14 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Run `count` steps of a target with `seed`, as the vitest suite does. Returns the number of
  * steps run; rethrows the first failure with the seed and step index prepended.
  */
-export async function runBounded(t: FuzzTarget, seed: number, count: number): Promise<number> {
+export async function runBounded(t: FuzzTarget, seed: number, count: number, onStats?: (s: Record<string, number>) => void): Promise<number> {
   const s = await t.open(seed);
   let i = 0;
   try {
     for (; i < count; i++) {
       try {
-        s.step();
+        const r = s.step();
+        if (r) await r;
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new Error(`fuzz target ${t.name} failed at seed ${seed} step ${i} (reproduce: bench/fuzz/run.ts --parser ${t.name} --seed ${seed}): ${msg}`, { cause: e });
@@ -82,6 +88,7 @@ export async function runBounded(t: FuzzTarget, seed: number, count: number): Pr
       if (s.settle && i % 200 === 199) await s.settle();
     }
     if (s.settle) await s.settle();
+    if (onStats && s.stats) onStats(s.stats());
   } finally {
     await s.close?.();
   }
