@@ -273,7 +273,11 @@ export async function startVm(opts: StartVmOptions): Promise<QemuVm> {
   live.add(child);
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);
-    child.once("error", (e) => reject(new QemuLaunchError(`cannot start ${cmd}: ${e.message}`)));
+    child.once("error", (e) => {
+      live.delete(child);
+      rmSync(workDir, { recursive: true, force: true });
+      reject(new QemuLaunchError(`cannot start ${cmd}: ${e.message}`));
+    });
   });
   const frameSocket = wantsFrames ? (child.stdio[fdTransport] as Socket) : undefined;
   const log = opts.consoleLog;
