@@ -17,6 +17,19 @@ if (reason && requireE2E) throw new Error(`launcher tests cannot run: ${reason}`
 const busybox = which("busybox");
 const pkgDir = fileURLToPath(new URL("../../", import.meta.url));
 
+/** Write `disk.img` in `dir`: a 1 MiB raw disk whose boot sector prints "disk-boot-ok" on COM1 and halts. */
+function bootSectorDisk(dir: string): string {
+  // x86 real mode at 0x7c00: ds=0; si=msg; print each byte to port 0x3f8; halt
+  const code = [0x31, 0xc0, 0x8e, 0xd8, 0xba, 0xf8, 0x03, 0xbe, 0x16, 0x7c, 0xac, 0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, 0xfa, 0xf4, 0xeb, 0xfd];
+  const sector = Buffer.alloc(512);
+  Buffer.from(code).copy(sector, 0);
+  Buffer.from("disk-boot-ok\r\n\0", "latin1").copy(sector, code.length);
+  sector.writeUInt16LE(0xaa55, 510);
+  const path = join(dir, "disk.img");
+  writeFileSync(path, Buffer.concat([sector, Buffer.alloc(1024 * 1024 - 512)]));
+  return path;
+}
+
 /** True while the process exists and is not a zombie. */
 function alive(pid: number): boolean {
   try {
@@ -115,15 +128,27 @@ describe.skipIf(reason !== undefined)("launcher lifecycle", () => {
     rmSync(dir, { recursive: true, force: true });
   }, 90_000);
 
+  it("policy mode with a unix path: QEMU 7.2 accepts the -netdev stream syntax and connects at start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vmq-unix-"));
+    const disk = bootSectorDisk(dir);
+    const server = createServer();
+    const sock = join(dir, "frames.sock");
+    await new Promise<void>((r) => server.listen(sock, r));
+    const connected = new Promise<void>((r) => server.once("connection", () => r()));
+    const vm = await startVm({ boot: { disk }, network: { network_mode: "policy", frame_transport: { unix_path: sock } } });
+    try {
+      expect(vm.argv).toContain(`stream,id=net0,server=off,addr.type=unix,addr.path=${sock}`);
+      await Promise.race([connected, vm.exited.then(() => Promise.reject(new Error(`QEMU exited: ${vm.stderr}`)))]);
+    } finally {
+      await vm.stop();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("boots a disk image through the firmware (boot sector printing to COM1)", async () => {
-    // x86 real mode at 0x7c00: ds=0; si=msg; print each byte to port 0x3f8; halt
-    const code = [0x31, 0xc0, 0x8e, 0xd8, 0xba, 0xf8, 0x03, 0xbe, 0x16, 0x7c, 0xac, 0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, 0xfa, 0xf4, 0xeb, 0xfd];
-    const sector = Buffer.alloc(512);
-    Buffer.from(code).copy(sector, 0);
-    Buffer.from("disk-boot-ok\r\n\0", "latin1").copy(sector, code.length);
-    sector.writeUInt16LE(0xaa55, 510);
     const dir = mkdtempSync(join(tmpdir(), "own-disk-"));
-    writeFileSync(join(dir, "disk.img"), Buffer.concat([sector, Buffer.alloc(1024 * 1024 - 512)]));
+    bootSectorDisk(dir);
     const vm = await startVm({ boot: { disk: join(dir, "disk.img") }, network: { network_mode: "none" }, consoleLog: join(dir, "console.log") });
     try {
       await vm.waitForLine(/disk-boot-ok/, 60_000);
