@@ -63,6 +63,8 @@ export class Reassembler {
     if (p.dead) return { dropped: "datagram already discarded" };
     if (!more) {
       if (p.total !== null && p.total !== end) return this.kill(key, p, "conflicting final fragment");
+      // Pieces held from before the end was known must lie within it.
+      for (const q of p.pieces) if (q.off + q.data.length > end) return this.kill(key, p, "fragment past the datagram end");
       p.total = end;
     }
     if (p.total !== null && end > p.total) return this.kill(key, p, "fragment past the datagram end");
