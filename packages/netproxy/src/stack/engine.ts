@@ -64,6 +64,9 @@ export const DEFAULT_TUNING: StackTuning = {
  */
 export async function createNetworkStack(opts: NetworkStackOptions): Promise<NetworkStack> {
   const plan = planAddresses(opts.addresses ?? {});
+  if (plan.mtu + 14 > opts.link.maxFrameSize) {
+    throw new Error(`MTU ${plan.mtu} needs frames of ${plan.mtu + 14} bytes but the link carries at most ${opts.link.maxFrameSize}; lower the MTU or widen the link`);
+  }
   const tuning: StackTuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (!Number.isInteger(maxConnections) || maxConnections < 1 || maxConnections > MAX_CONNECTIONS_HARD_LIMIT) {

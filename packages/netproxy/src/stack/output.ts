@@ -24,6 +24,8 @@ export class FrameOutput {
   private fragId = 1;
   framesOut = 0;
   bytesOut = 0;
+  /** Frames the link refused by throwing. */
+  sendErrors = 0;
   private closed = false;
 
   constructor(
@@ -71,7 +73,14 @@ export class FrameOutput {
     if (this.closed) return false;
     this.framesOut++;
     this.bytesOut += frame.length;
-    const ok = this.link.send(frame);
+    let ok: boolean;
+    try {
+      ok = this.link.send(frame);
+    } catch {
+      // A link that refuses a frame (size, closed) must not break the flow logic: TCP retransmits.
+      this.sendErrors++;
+      return false;
+    }
     if (!ok) this.blocked = true;
     return ok;
   }

@@ -3,6 +3,7 @@ import { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FlowInterceptor, InterceptedFlow } from "../../src/stack/types.js";
 import { harness, loopbackServer, waitFor, type Harness } from "./helpers/harness.js";
+import { MemoryLink } from "./helpers/link.js";
 import { isV4, testPolicy } from "./helpers/policy.js";
 import { clientHello } from "./helpers/tls.js";
 
@@ -77,6 +78,12 @@ describe("tcp admission by policy", () => {
     await c.until(() => c.state === "reset");
     expect(srv.connections).toBe(2);
     expect(h.events.some((e) => e.type === "limit" && e.what === "max_connections")).toBe(true);
+  });
+
+  it("rejects an MTU larger than the link's frame limit", async () => {
+    await expect(harness({ policy: testPolicy({}), addresses: { mtu: 65520 }, link: Object.assign(new MemoryLink(), { maxFrameSize: 1514 }) })).rejects.toThrow(
+      "MTU 65520 needs frames of 65534 bytes but the link carries at most 1514",
+    );
   });
 
   it("rejects max_connections above the hard limit", async () => {
