@@ -343,6 +343,7 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
         secrets: config.secrets,
         trustHostCas: config.trust_host_cas,
         gateway,
+        hostAliases: config.host_aliases,
         cache,
         dns,
         ...(opts.caDir ? { caDir: opts.caDir } : {}),
