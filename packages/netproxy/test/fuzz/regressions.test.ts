@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDhcp } from "../../src/frame/dhcp.js";
 import { parseMessage } from "../../src/dns/wire.js";
+import { Reassembler } from "../../src/stack/fragments.js";
 import { pointerChain } from "./targets/dns.js";
 import { Rng } from "./lib/rng.js";
 
@@ -58,5 +59,24 @@ describe("fuzz regressions: DNS compression pointers", () => {
     // An owner name points at the last of `hops` chained pointers: hops + 1 jumps.
     expect(parseMessage(pointerChain(new Rng(1), 126, 3))?.answers.length).toBe(4);
     expect(parseMessage(pointerChain(new Rng(1), 127, 3))).toBeUndefined();
+  });
+});
+
+describe("fuzz regressions: IP fragment reassembly", () => {
+  it("a final fragment that ends before an already-held piece drops the datagram (add threw RangeError)", () => {
+    const r = new Reassembler({ maxDatagrams: 4, maxBytes: 1 << 20, timeoutMs: 1000, now: () => 0 });
+    // [16,24) held with MF set; then a final fragment [8,16) says the datagram is 16 bytes long.
+    // The 16 bytes held equal the claimed total, with a hole at [0,8) and a piece past the end.
+    expect(r.add("k", 16, true, new Uint8Array(8))).toEqual({ pending: true });
+    let res: unknown;
+    expect(() => (res = r.add("k", 8, false, new Uint8Array(8)))).not.toThrow();
+    expect(res).toMatchObject({ dropped: expect.any(String) });
+    expect(r.add("k", 0, true, new Uint8Array(8))).toMatchObject({ dropped: expect.any(String) });
+  });
+
+  it("the same datagram in a sane order still reassembles", () => {
+    const r = new Reassembler({ maxDatagrams: 4, maxBytes: 1 << 20, timeoutMs: 1000, now: () => 0 });
+    r.add("k", 8, false, Uint8Array.of(9, 9, 9));
+    expect(r.add("k", 0, true, new Uint8Array(8).fill(1))).toEqual({ done: Uint8Array.of(1, 1, 1, 1, 1, 1, 1, 1, 9, 9, 9) });
   });
 });
