@@ -52,6 +52,13 @@ export interface InterceptedFlow extends FlowInfo {
  */
 export interface FlowInterceptor {
   intercepts(flow: FlowInfo): boolean;
+  /**
+   * Whether the interceptor needs the guest's first bytes (e.g. a TLS ClientHello) before
+   * `intercept()`. When it returns false and the SYN-time policy already allows the flow,
+   * `intercept()` is called right after the handshake with empty `firstBytes`, so protocols in
+   * which the server speaks first are not held up. Default: true.
+   */
+  needsFirstBytes?(flow: FlowInfo): boolean;
   intercept(flow: InterceptedFlow): Promise<Duplex | null>;
 }
 

@@ -132,6 +132,11 @@ export class L7Interceptor implements FlowInterceptor {
     return this.secrets.secrets.length > 0 && flow.dstPort !== 53 && flow.dstPort !== 853;
   }
 
+  /** Only TLS on the intercepted ports needs the ClientHello first; plain TCP (secrets) streams at once. */
+  needsFirstBytes(flow: FlowInfo): boolean {
+    return this.ports.has(flow.dstPort);
+  }
+
   /** The stack's hook: returns the duplex standing for the flow's upstream, or null to FIN. */
   async intercept(flow: InterceptedFlow): Promise<Duplex | null> {
     const dst = formatIp(flow.dstIp);

@@ -171,6 +171,28 @@ describe("tcp admission by policy", () => {
     expect(Buffer.concat(written).equals(Buffer.from(hello))).toBe(true);
   });
 
+  it("streams at once when the interceptor needs no first bytes (server-first protocols are not held up)", async () => {
+    let seen: InterceptedFlow | null = null;
+    const interceptor: FlowInterceptor = {
+      intercepts: (f) => f.dstPort === 2222,
+      needsFirstBytes: () => false,
+      async intercept(flow) {
+        seen = flow;
+        const d = new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+        d.push(Buffer.from("SSH-2.0-banner\r\n")); // the server speaks first
+        return d;
+      },
+    };
+    h = await harness({ policy: testPolicy({ egress: () => "allow" }), interceptor });
+    const g = h.tcp({ srcPort: 42031, dstPort: 2222 });
+    g.connect();
+    // The guest sends nothing; the banner arrives long before the 5 s first-bytes wait would end.
+    await g.until(() => g.data().toString().includes("SSH-2.0"), 2000);
+    expect(seen!.firstBytes.length).toBe(0);
+    expect(seen!.sni).toBeNull();
+    expect(seen!.decision.verdict).toBe("allow");
+  });
+
   it("refuses TCP/853 with RST when no DoT handler is set", async () => {
     h = await harness({ policy: testPolicy({ egress: () => "allow" }) });
     const g = h.tcp({ srcPort: 42040, dstPort: 853 });

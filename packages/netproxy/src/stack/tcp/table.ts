@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import * as net from "node:net";
 import type { Duplex } from "node:stream";
-import type { HostnameSource, IpAddr } from "@sandbox/core";
+import type { Decision, HostnameSource, IpAddr } from "@sandbox/core";
 import { TCP_FLAG, type TcpHeaderFields, type TcpSegment } from "../../frame/tcp.js";
 import type { DnsHandler } from "../../dns/handler.js";
 import type { PolicyGate } from "../policy-gate.js";
@@ -210,7 +210,16 @@ export class TcpTable {
       this.flowEvent(ends, "syn", "deny", decision.rule, decision.reason);
       return this.strayRst(src, dst, syn);
     }
-    const intercepted = this.d.interceptor?.intercepts(info) ?? false;
+    const interceptor = this.d.interceptor;
+    const intercepted = interceptor?.intercepts(info) ?? false;
+    if (intercepted && decision.verdict !== "defer" && interceptor?.needsFirstBytes?.(info) === false) {
+      // Nothing waits for the guest's first bytes, so server-first protocols (SSH, SMTP, ...) work.
+      this.flowEvent(ends, "syn", "allow", decision.rule, decision.reason);
+      const conn = this.register(ends, syn, { kind: "egress", source: { kind: "deferred" }, dstAddr: info.dstIp });
+      conn.acceptHandshake();
+      this.startIntercept(conn, info, new Uint8Array(0), null, decision);
+      return;
+    }
     if (intercepted || decision.verdict === "defer") {
       const conn = this.register(ends, syn, { kind: "egress", source: { kind: "deferred" }, dstAddr: info.dstIp });
       conn.acceptHandshake();
@@ -275,22 +284,25 @@ export class TcpTable {
         if (m) m.source = source;
         const verdict = decision.verdict === "allow" ? "allow" : "deny";
         this.flowEvent(conn.ends, "first-flight", verdict, decision.rule, decision.reason, sni ?? undefined);
-        if (intercepted && this.d.interceptor) {
-          const upstreamHost = this.d.resolveUpstream(conn.ends.localIp, info.dstPort).hosts[0] ?? formatIpBytes(conn.ends.localIp);
-          this.d.interceptor
-            .intercept({ ...info, firstBytes: bytes, sni, decision, upstreamHost })
-            .then((dup: Duplex | null) => {
-              if (!dup) return conn.closeWithFin("denied by interceptor");
-              conn.attachUpstream(dup);
-            })
-            .catch(() => conn.reset("interceptor failed"));
-          return;
-        }
+        if (intercepted && this.d.interceptor) return this.startIntercept(conn, info, bytes, sni, decision);
         if (verdict === "deny") return conn.closeWithFin("denied at first flight");
         this.connectUpstream(conn, conn.ends.localIp, info.dstPort, (sock) => conn.attachUpstream(sock));
       },
       (bytes) => sniffClientHello(bytes).state === "done",
     );
+  }
+
+  /** Hand the flow to the interceptor; its duplex becomes the flow's upstream (null: FIN, failure: RST). */
+  private startIntercept(conn: TcpConn, info: FlowInfo, firstBytes: Uint8Array, sni: string | null, decision: Decision): void {
+    const interceptor = this.d.interceptor!;
+    const upstreamHost = this.d.resolveUpstream(conn.ends.localIp, info.dstPort).hosts[0] ?? formatIpBytes(conn.ends.localIp);
+    interceptor
+      .intercept({ ...info, firstBytes, sni, decision, upstreamHost })
+      .then((dup: Duplex | null) => {
+        if (!dup) return conn.closeWithFin("denied by interceptor");
+        conn.attachUpstream(dup);
+      })
+      .catch(() => conn.reset("interceptor failed"));
   }
 
   /**
