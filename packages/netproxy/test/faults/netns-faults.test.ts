@@ -6,7 +6,7 @@
  * (its TAP deleted: netproxy must close every upstream connection and exit cleanly).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import * as net from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,10 +75,10 @@ describe.skipIf(reason !== null)("faults in network namespaces", () => {
   it(`carries ${LONG ? "1 GiB" : "64 MiB"} each way intact (sha256 on both ends)`, async () => {
     const timeoutMs = LONG ? 600_000 : 90_000;
     // Host → guest: the test host serves deterministic bytes and announces their sha256.
-    const headers = await w.inGuest("curl", ["-sS", "--max-time", String(timeoutMs / 1000), "-D", "-", "-o", "/dev/null", `http://${PUBLIC_HOST}/blob?size=${SIZE}`], timeoutMs);
-    const announced = /x-sha256: ([0-9a-f]{64})/i.exec(headers)?.[1];
+    const hdr = join(w.dir, "down.headers");
+    const got = await w.inGuest("sh", ["-c", `curl -sS --max-time ${timeoutMs / 1000} -D ${hdr} 'http://${PUBLIC_HOST}/blob?size=${SIZE}' | sha256sum`], timeoutMs);
+    const announced = /x-sha256: ([0-9a-f]{64})/i.exec(readFileSync(hdr, "utf8"))?.[1];
     expect(announced).toBeDefined();
-    const got = await w.inGuest("sh", ["-c", `curl -sS --max-time ${timeoutMs / 1000} 'http://${PUBLIC_HOST}/blob?size=${SIZE}' | sha256sum`], timeoutMs);
     expect(got.split(" ")[0]).toBe(announced);
     // Guest → host: the sink hashes what it read and answers once the guest half-closes.
     const file = join(w.dir, "upload.bin");
