@@ -16,7 +16,7 @@ import { buildGuest, probeKvm, startVm, which, type QemuNetworkSettingsInput, ty
 import { NsTopology } from "../../packages/vmm-qemu/test/e2e/netns.js";
 import { netproxyState } from "../../packages/vmm-qemu/test/e2e/netproxy-state.js";
 
-const SECONDS = Number(process.env.BENCH_IPERF_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_IPERF_SECONDS ?? 10);
 const PORT = 5201;
 const pkgDir = fileURLToPath(new URL("../../packages/vmm-qemu/", import.meta.url));
 const fixture = (name: string): string[] => ["--conditions=@sandbox/source", "--import", "tsx", `${pkgDir}test/fixtures/${name}`];
