@@ -13,10 +13,10 @@ describe("fuzz: TLS ClientHello", () => {
     });
   }
 
-  it("a handshake header claiming 16 MiB is refused by the interceptor's reader without buffering it", () => {
+  it("a handshake header claiming 16 MiB is refused by both readers without buffering it", () => {
     const rec = Uint8Array.of(0x16, 3, 1, 0, 8, 1, 0xff, 0xff, 0xff, 3, 3, 0, 0);
     expect(parseClientHello(rec)).toMatchObject({ kind: "not-tls" });
-    // The first-flight sniffer keeps asking for more; its caller caps the bytes (sniffMaxBytes).
-    expect(sniffClientHello(rec)).toEqual({ state: "need-more" });
+    // The first-flight sniffer adapts the same reader: done at once, no SNI.
+    expect(sniffClientHello(rec)).toEqual({ state: "done", tls: true, sni: null });
   });
 });
