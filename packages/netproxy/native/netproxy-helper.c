@@ -430,10 +430,12 @@ static void relay(void) {
   ibuf = malloc(IBUF_CAP);
   if (!obuf || !ibuf) die_msg("out of memory");
   set_nonblock(STREAM_FD);
-  /* Room for bursts on the relay socketpair (the kernel caps this at wmem_max/rmem_max). */
+  /* Room on the relay socketpair: with the default ~200 KiB the helper and Node ping-pong on a
+     few 64 KiB frames per wake-up. SO_SNDBUFFORCE (CAP_NET_ADMIN) passes net.core.wmem_max;
+     without the capability SO_SNDBUF is capped there. */
   int sz = 4 << 20;
-  setsockopt(STREAM_FD, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
-  setsockopt(STREAM_FD, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+  if (setsockopt(STREAM_FD, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof sz) < 0) setsockopt(STREAM_FD, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+  if (setsockopt(STREAM_FD, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0) setsockopt(STREAM_FD, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
   for (;;) {
     struct pollfd p[2] = {{.fd = dev}, {.fd = STREAM_FD}};
     int obuf_room = OBUF_CAP - (olen - ooff) >= MAX_FRAME + 5;

@@ -126,7 +126,8 @@ export class StreamDecoder {
         pos += len;
         this.events.frame(f);
       } else {
-        this.partial = new Uint8Array(len);
+        // Not zero-filled: every byte is overwritten before the frame is delivered.
+        this.partial = Buffer.allocUnsafeSlow(len);
         this.partialFill = 0;
       }
     }
