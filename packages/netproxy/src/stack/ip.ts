@@ -2,62 +2,20 @@
  * Address helpers for the stack: IPv4/IPv6 text <-> bytes, compact keys, and conversion to the
  * `IpAddr` shape that @sandbox/core's policy evaluator takes.
  */
-import type { IpAddr } from "@sandbox/core";
+import { formatIpv6, parseIpv4Number, parseIpv6Bytes as coreParseIpv6Bytes, type IpAddr } from "@sandbox/core";
 
-/** Parse a dotted-quad IPv4 address (exactly four decimal octets). */
+// Text parsing and formatting are @sandbox/core's (one implementation); this module adapts them
+// to the byte arrays the frame codecs work on.
+
+/** Parse a dotted-quad IPv4 address (exactly four decimal octets) into 4 bytes. */
 export function parseIpv4Bytes(s: string): Uint8Array | null {
-  const parts = s.split(".");
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
+  const n = parseIpv4Number(s);
+  return n === undefined ? null : Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
-/** Parse an IPv6 address (with `::` compression and an optional dotted-quad tail). */
+/** Parse an IPv6 address (with `::` compression and an optional dotted-quad tail) into 16 bytes. */
 export function parseIpv6Bytes(s: string): Uint8Array | null {
-  if (s.length === 0 || s.length > 45) return null;
-  const dbl = s.indexOf("::");
-  if (dbl !== -1 && s.indexOf("::", dbl + 1) !== -1) return null;
-  const parseSide = (side: string): number[] | null => {
-    if (side === "") return [];
-    const groups = side.split(":");
-    const words: number[] = [];
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i]!;
-      if (i === groups.length - 1 && g.includes(".")) {
-        const v4 = parseIpv4Bytes(g);
-        if (!v4) return null;
-        words.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-        words.push(parseInt(g, 16));
-      }
-    }
-    return words;
-  };
-  let words: number[];
-  if (dbl === -1) {
-    const w = parseSide(s);
-    if (!w || w.length !== 8) return null;
-    words = w;
-  } else {
-    const head = parseSide(s.slice(0, dbl));
-    const tail = parseSide(s.slice(dbl + 2));
-    if (!head || !tail || head.length + tail.length > 7) return null;
-    words = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  }
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = words[i]! >>> 8;
-    out[2 * i + 1] = words[i]! & 0xff;
-  }
-  return out;
+  return coreParseIpv6Bytes(s) ?? null;
 }
 
 /** Parse an IPv4 or IPv6 address into 4 or 16 bytes. */
@@ -67,27 +25,7 @@ export function parseIpBytes(s: string): Uint8Array | null {
 
 /** Format 4 or 16 address bytes as text (RFC 5952 for IPv6). */
 export function formatIpBytes(b: Uint8Array): string {
-  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[2 * i]! << 8) | b[2 * i + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (ws: number[]): string => ws.map((x) => x.toString(16)).join(":");
-  if (bestStart === -1) return hex(w);
-  return `${hex(w.slice(0, bestStart))}::${hex(w.slice(bestStart + bestLen))}`;
+  return b.length === 4 ? `${b[0]}.${b[1]}.${b[2]}.${b[3]}` : formatIpv6(b);
 }
 
 /** Compare two address byte arrays. */

@@ -115,7 +115,7 @@ describe("sniffClientHello", () => {
 describe("IP text", () => {
   it("parses and formats v4/v6 (RFC 5952)", () => {
     expect(formatIpBytes(parseIpBytes("fd42:6d73:62:0:0:0:0:1")!)).toBe("fd42:6d73:62::1");
-    expect(formatIpBytes(parseIpBytes("::ffff:1.2.3.4")!)).toBe("::ffff:102:304");
+    expect(formatIpBytes(parseIpBytes("::ffff:1.2.3.4")!)).toBe("::ffff:1.2.3.4"); // RFC 5952 §5: mapped addresses keep the dotted quad;
     expect(formatIpBytes(parseIpBytes("1:0:0:2:0:0:0:3")!)).toBe("1:0:0:2::3");
     expect(parseIpBytes("1.2.3")).toBeNull();
     expect(parseIpBytes("01.2.3.4")).toBeNull();
