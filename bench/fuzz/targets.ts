@@ -10,6 +10,8 @@ import type { FuzzTarget } from "../../packages/netproxy/test/fuzz/lib/target.js
 export async function loadTargets(): Promise<FuzzTarget[]> {
   const mods = await Promise.all([
     import("../../packages/netproxy/test/fuzz/targets/index.js").then((m) => m.NETPROXY_TARGETS),
+    import("../../packages/core/test/fuzz/targets.js").then((m) => m.CORE_TARGETS as readonly FuzzTarget[]),
+    import("../../packages/vmm-krun/test/fuzz/targets.js").then((m) => m.KRUN_TARGETS as readonly FuzzTarget[]),
   ]);
   return mods.flat();
 }

@@ -1,0 +1,48 @@
+/**
+ * Defects the config fuzzers found and that are left to the owners of the code: each is an
+ * `it.fails` test, so it passes while the defect is there and turns red (to be flipped to `it`)
+ * once it is fixed.
+ */
+import { describe, expect, it } from "vitest";
+import { fromGoFfi } from "../../src/dialects/go-ffi.js";
+import { fromPythonDict } from "../../src/dialects/python-dict.js";
+import { DialectError } from "../../src/dialects/errors.js";
+import { canonicalizeNetworkConfig, parseNetworkConfig } from "../../src/config/index.js";
+
+function deep(depth: number): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}
+
+function thrown(f: () => unknown): unknown {
+  try {
+    f();
+    return null;
+  } catch (e) {
+    return e;
+  }
+}
+
+describe("fuzz regressions: deeply nested values in the dialects", () => {
+  it("the canonical parser refuses a 5000-deep value with issues, not an exception", () => {
+    const x = { policy: { rules: [deep(5000)] } };
+    expect(parseNetworkConfig(x).ok).toBe(false);
+    expect(canonicalizeNetworkConfig(x).ok).toBe(false);
+  });
+
+  // go-ffi.ts parseGoRule and python-dict.ts parsePyRule / pyDictToConfig put JSON.stringify(value)
+  // into their messages; a 5000-deep value (valid JSON text) makes that throw RangeError instead
+  // of the documented DialectError.
+  it.fails("Go FFI: a 5000-deep rule is a DialectError", () => {
+    expect(thrown(() => fromGoFfi({ custom_policy: { rules: [deep(5000)] } }))).toBeInstanceOf(DialectError);
+  });
+
+  it.fails("Python dict: a 5000-deep rule is a DialectError", () => {
+    expect(thrown(() => fromPythonDict({ custom_policy: { rules: [deep(5000)] } }))).toBeInstanceOf(DialectError);
+  });
+
+  it.fails("Python dict: a 5000-deep custom_policy is a DialectError", () => {
+    expect(thrown(() => fromPythonDict({ custom_policy: deep(5000) }))).toBeInstanceOf(DialectError);
+  });
+});
