@@ -5,7 +5,7 @@
  * client; a client that does not read is skipped (its sequence numbers show the gap) rather than
  * letting its queue grow without bound.
  */
-import { existsSync, lstatSync, unlinkSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, unlinkSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import type { Command, Event, Outcome } from "../gen/control.js";
 import { ControlDecoder, encodeControl } from "./codec.js";
@@ -40,6 +40,8 @@ export class ControlServer {
       server.once("error", (e) => rej(new Error(`control socket ${path}: ${e.message}`, { cause: e })));
       server.listen({ path }, () => res());
     });
+    // Commands can change the policy: only the owner may connect (connect needs write permission).
+    chmodSync(path, 0o600);
     return new ControlServer(server, path, handler);
   }
 

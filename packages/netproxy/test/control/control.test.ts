@@ -1,5 +1,5 @@
 /** Control channel over a real unix socket: validation, commands, events, framing errors. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unpack } from "msgpackr";
@@ -59,7 +59,8 @@ async function setup() {
 
 describe("control channel", () => {
   it("answers get_stats, reload, add/remove port and shutdown", async () => {
-    const { client, calls } = await setup();
+    const { client, calls, server } = await setup();
+    expect(statSync(server.path).mode & 0o777).toBe(0o600);
     const stats = await client.call("get_stats");
     expect(stats).toMatchObject({ stats: { transport: "test", counters: { tcp_flows: 2 } } });
     expect(await client.call({ reload_policy: { config_json: "{}" } })).toEqual({ reloaded: { kept_flows: 3, closed_flows: 1 } });
