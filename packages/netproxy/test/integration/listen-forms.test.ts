@@ -84,6 +84,15 @@ describe("startNetproxy listen forms", () => {
     await viaStream(np, sock);
   });
 
+  it("tcp:[::1]:0 listens on IPv6 loopback", async () => {
+    const np = await startNetproxy({ config: CONFIG, listen: "tcp:[::1]:0" });
+    cleanups.push(() => np.close());
+    expect(np.address).toMatch(/^tcp:\[::1\]:\d+$/);
+    const sock = connect({ host: "::1", port: Number(/:(\d+)$/.exec(np.address)![1]) });
+    cleanups.push(() => sock.destroy());
+    await viaStream(np, sock);
+  });
+
   it("dgram:unix:PATH learns the peer after VFKT and answers it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "np-lf-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
