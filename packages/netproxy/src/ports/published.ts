@@ -16,6 +16,8 @@ import type { UdpRelay } from "../stack/udp.js";
 
 /** Cap on concurrent inbound TCP connections (semantics.md §7.2). */
 export const MAX_INBOUND_TCP = 256;
+/** Cap on live host-peer sessions of one published UDP port (the least recently active is evicted). */
+export const MAX_INBOUND_UDP_PEERS = 256;
 
 /** Dependencies of the published-port manager. */
 export interface PublishedPortDeps {
@@ -48,6 +50,8 @@ function keyOf(p: Pick<PublishedPort, "hostPort" | "protocol" | "hostBind">): st
 export class PublishedPorts {
   private readonly listeners = new Map<string, Listener>();
   private nextUdpPort = 49152;
+  /** Gateway-side ports owned by a live UDP peer session (never handed to a second peer). */
+  private readonly udpPortsInUse = new Set<number>();
 
   constructor(private readonly d: PublishedPortDeps) {}
 
@@ -125,14 +129,14 @@ export class PublishedPorts {
     const sock = dgram.createSocket({ type: bind.includes(":") ? "udp6" : "udp4" });
     // One gateway-side ephemeral port per host peer.
     const byPeer = new Map<string, { localPort: number; last: number }>();
+    const release = (k: string, s: { localPort: number }): void => {
+      byPeer.delete(k);
+      this.d.udp.unregisterInbound(s.localPort);
+      this.udpPortsInUse.delete(s.localPort);
+    };
     const sweep = setInterval(() => {
       const limit = Date.now() - this.d.udpIdleMs;
-      for (const [k, s] of byPeer) {
-        if (s.last < limit) {
-          byPeer.delete(k);
-          this.d.udp.unregisterInbound(s.localPort);
-        }
-      }
+      for (const [k, s] of byPeer) if (s.last < limit) release(k, s);
     }, Math.max(250, this.d.udpIdleMs / 4));
     sweep.unref?.();
     sock.on("message", (msg, rinfo) => {
@@ -145,7 +149,14 @@ export class PublishedPorts {
       const pk = `${rinfo.address}|${rinfo.port}`;
       let s = byPeer.get(pk);
       if (!s) {
+        if (byPeer.size >= MAX_INBOUND_UDP_PEERS) {
+          let oldest: [string, { localPort: number; last: number }] | null = null;
+          for (const e of byPeer) if (!oldest || e[1].last < oldest[1].last) oldest = e;
+          if (oldest) release(oldest[0], oldest[1]);
+          this.d.event({ type: "limit", what: "udp_sessions", limit: MAX_INBOUND_UDP_PEERS });
+        }
         const localPort = this.allocUdpPort();
+        if (localPort === null) return;
         s = { localPort, last: Date.now() };
         byPeer.set(pk, s);
         const session = s;
@@ -168,7 +179,7 @@ export class PublishedPorts {
           close: () =>
             new Promise<void>((r) => {
               clearInterval(sweep);
-              for (const s of byPeer.values()) this.d.udp.unregisterInbound(s.localPort);
+              for (const [k, s] of [...byPeer]) release(k, s);
               sock.close(() => r());
             }),
         });
@@ -176,10 +187,17 @@ export class PublishedPorts {
     });
   }
 
-  private allocUdpPort(): number {
-    const p = this.nextUdpPort;
-    this.nextUdpPort = p >= 65535 ? 49152 : p + 1;
-    return p;
+  /** The next gateway-side port (49152-65535) no live peer session owns, or null when all are taken. */
+  private allocUdpPort(): number | null {
+    for (let i = 0; i < 16384; i++) {
+      const p = this.nextUdpPort;
+      this.nextUdpPort = p >= 65535 ? 49152 : p + 1;
+      if (!this.udpPortsInUse.has(p)) {
+        this.udpPortsInUse.add(p);
+        return p;
+      }
+    }
+    return null;
   }
 
   /** Close every listener. */
