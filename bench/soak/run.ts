@@ -22,7 +22,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg, release, totalmem } from "node:os";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -226,7 +226,9 @@ try {
     `Verdict: **${pass ? "pass" : "FAIL"}**${final.lastErrors?.length ? ` (first errors: ${final.lastErrors.slice(0, 3).join("; ")})` : ""}. Tolerances (see bench/soak/run.ts): RSS may breathe by max(16 MiB, 10 %) between the first and last third (V8 heap sizing between collections), descriptors by 8 (connections in flight at the sampling instant). Sensitivity of this run: a leak of ${leakFloorBytes < 1024 ? `${fmt(leakFloorBytes, 0)} bytes` : `${fmt(leakFloorBytes / 1024)} KiB`} or more per TCP connection (${conns} connections), or of one descriptor per connection, would have failed it.`,
     "",
   ];
-  const md = lines.join("\n");
+  // Long fault runs recorded by hand (bench/soak/long-runs.md) follow the soak figures.
+  const longRuns = join(here, "long-runs.md");
+  const md = lines.join("\n") + (existsSync(longRuns) ? `\n${readFileSync(longRuns, "utf8").trim()}\n` : "");
   console.log(md);
   if (RECORD) writeFileSync(join(here, "RESULTS.fragment.md"), md);
   writeFileSync(join(dir, "samples.json"), JSON.stringify(samples));

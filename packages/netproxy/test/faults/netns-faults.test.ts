@@ -94,6 +94,7 @@ describe.skipIf(reason !== null)("faults in network namespaces", () => {
     // A long echo session (port 7) and a rate-limited download (port 80, ~4 s).
     const nc = w.topo.spawn(w.guest, "nc", [PUBLIC_HOST, "7"], { stdio: ["pipe", "pipe", "pipe"] });
     const echoed: string[] = [];
+    nc.stdin!.on("error", () => {}); // EPIPE once the reset nc has exited
     nc.stdout!.on("data", (c: Buffer) => echoed.push(c.toString()));
     const ncExit = new Promise<number | null>((r) => nc.once("exit", (code) => r(code)));
     nc.stdin!.write("before\n");
@@ -115,6 +116,7 @@ describe.skipIf(reason !== null)("faults in network namespaces", () => {
   it("the control channel dropping (clean close, abrupt reset, garbage) does not disturb forwarding; a new client is served", async () => {
     const nc = w.topo.spawn(w.guest, "nc", [PUBLIC_HOST, "7"], { stdio: ["pipe", "pipe", "pipe"] });
     const echoed: string[] = [];
+    nc.stdin!.on("error", () => {}); // EPIPE once the reset nc has exited
     nc.stdout!.on("data", (c: Buffer) => echoed.push(c.toString()));
     nc.stdin!.write("one\n");
     await expect.poll(() => echoed.join(""), { timeout: 5000 }).toBe("one\n");
