@@ -51,6 +51,8 @@ interface ParserResult {
   crashes: number;
   hangs: number;
   maxRssMB: number;
+  /** RSS sampled 10 s into the run (after warm-up), to compare with the maximum; 0 if the run was shorter. */
+  rssAt10sMB?: number;
   maxHeapMB: number;
   slowestInputMs: number;
   slowestStep: number;
@@ -136,6 +138,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
   let lastMsg = performance.now();
   let latest: Progress = { kind: "progress", done: 0, heapMB: 0, arrayBuffersMB: 0, slowestMs: 0, slowestStep: -1, failures: 0 };
   let maxRss = 0;
+  let rssAt10s = 0;
   let maxHeap = 0;
   const firstFailures: string[] = [];
   let finished = false;
@@ -148,7 +151,11 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
     if (m.kind === "done") finished = true;
   });
   const sampler = setInterval(() => {
-    if (c.pid) maxRss = Math.max(maxRss, rssMB(c.pid));
+    if (c.pid) {
+      const rss = rssMB(c.pid);
+      maxRss = Math.max(maxRss, rss);
+      if (rssAt10s === 0 && performance.now() - t0 > 10_000) rssAt10s = rss;
+    }
     if (!finished && performance.now() - lastMsg > hangSeconds * 1000) {
       hang = true;
       c.kill("SIGKILL");
@@ -171,6 +178,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
     crashes: latest.failures + (crashedChild ? 1 : 0),
     hangs: hang ? 1 : 0,
     maxRssMB: Number(maxRss.toFixed(1)),
+    rssAt10sMB: Number(rssAt10s.toFixed(1)),
     maxHeapMB: Number(maxHeap.toFixed(1)),
     slowestInputMs: Number(latest.slowestMs.toFixed(2)),
     slowestStep: latest.slowestStep,
@@ -189,24 +197,60 @@ function table(results: ParserResult[]): string {
   return ["| parser | inputs | inputs/s | seconds | crashes | hangs | max RSS (MB) | slowest input (ms) | stopped by | seed |", "|---|---|---|---|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
+/** Several recorded runs of one parser (distinct seeds), summed. */
+interface ParserTotal {
+  parser: string;
+  runs: ParserResult[];
+  inputs: number;
+  seconds: number;
+  crashes: number;
+  hangs: number;
+  maxRssMB: number;
+  rssAt10sMB: number | undefined;
+  slowestInputMs: number;
+}
+
+function totals(all: ParserResult[]): ParserTotal[] {
+  const by = new Map<string, ParserResult[]>();
+  for (const r of all) by.set(r.parser, [...(by.get(r.parser) ?? []), r]);
+  return [...by.entries()]
+    .map(([parser, runs]) => ({
+      parser,
+      runs,
+      inputs: runs.reduce((a, r) => a + r.inputs, 0),
+      seconds: runs.reduce((a, r) => a + r.seconds, 0),
+      crashes: runs.reduce((a, r) => a + r.crashes, 0),
+      hangs: runs.reduce((a, r) => a + r.hangs, 0),
+      maxRssMB: Math.max(...runs.map((r) => r.maxRssMB)),
+      rssAt10sMB: runs.find((r) => r.rssAt10sMB)?.rssAt10sMB,
+      slowestInputMs: Math.max(...runs.map((r) => r.slowestInputMs)),
+    }))
+    .sort((a, b) => a.parser.localeCompare(b.parser));
+}
+
 function report(): void {
   const files = readdirSync(resultsDir).filter((f) => f.endsWith(".json")).sort();
   const all: ParserResult[] = files.map((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as ParserResult);
-  // Latest run per parser.
-  const latest = new Map<string, ParserResult>();
-  for (const r of all) latest.set(r.parser, r);
-  const rs = [...latest.values()].sort((a, b) => a.parser.localeCompare(b.parser));
-  const m = rs[0]?.machine;
-  const loads = rs.map((r) => r.machine.loadavgStart[0]!).concat(rs.map((r) => r.machine.loadavgEnd[0]!));
-  const failures = rs.flatMap((r) => r.firstFailures.map((f) => `- ${r.parser}: ${f.split("\n")[0]}`));
+  const ts = totals(all);
+  const m = all[0]?.machine;
+  const loads = all.flatMap((r) => [r.machine.loadavgStart[0]!, r.machine.loadavgEnd[0]!]);
+  const failures = ts.flatMap((t) => t.runs.flatMap((r) => r.firstFailures.map((f) => `- ${t.parser} (seed ${r.seed}): ${f.split("\n")[0]}`)));
+  const first = all.map((r) => r.startedAt).sort()[0];
+  const reached = ts.filter((t) => t.inputs >= 10_000_000).length;
+  const rows = ts.map(
+    (t) =>
+      `| ${t.parser} | ${t.inputs.toLocaleString("en-US")}${t.inputs < 10_000_000 ? " (< 10M)" : ""} | ${t.runs.length} (seeds ${t.runs.map((r) => r.seed).join(", ")}) | ${Math.round(t.inputs / t.seconds).toLocaleString("en-US")} | ${Math.round(t.seconds)} | ${t.crashes} | ${t.hangs} | ${t.rssAt10sMB ?? "–"} / ${t.maxRssMB} | ${t.slowestInputMs} |`,
+  );
   const md = [
-    `### Fuzzing long run (bench/fuzz/run.ts)`,
+    `### Fuzzing long run (bench/fuzz/run.ts, ${first?.slice(0, 16)}Z)`,
     ``,
-    `Machine: nproc ${m?.nproc}, ${m?.cpu}, node ${m?.node}; 1-minute load average during the runs ${Math.min(...loads)}–${Math.max(...loads)} (shared machine, other sessions running). Parsers ran one at a time, each in its own child process with a ${"hang watchdog"} and RSS sampling; inputs are seeded structure-aware mutations (no coverage-guided fuzzer: @jazzer.js/core 4.0.0's prebuilt addon needs glibc 2.38, not present here). Counts are what actually ran; "< 10M" marks parsers stopped by the time cap before 10 million inputs.`,
+    `Machine: nproc ${m?.nproc}, ${m?.cpu}, node ${m?.node}; 1-minute load average ${Math.min(...loads)}–${Math.max(...loads)} while the runs went (a shared machine with other sessions' builds and tests; up to two fuzz children ran at once). Each parser ran in its own child process with a hang watchdog (no progress for 30 s = hang) and RSS sampled every 500 ms; inputs are seeded structure-aware generations and mutations (no coverage-guided fuzzer: @jazzer.js/core 4.0.0's prebuilt addon needs glibc 2.38, which this machine lacks). A parser's runs were capped at 180 s each, so the counts are what actually ran in that time: ${reached} of ${ts.length} parsers reached 10 million inputs; the others are marked "< 10M". "Slowest input" is wall time of one step on the loaded machine and includes GC pauses and scheduling delays. RSS is the child's (node with tsx and the parser's package loaded: ~90–130 MB before the first input); "RSS at 10 s" was only sampled by runs started after it was added ("–" otherwise).`,
     ``,
-    table(rs),
+    `| parser | inputs | runs | inputs/s | seconds | crashes | hangs | RSS at 10 s / max (MB) | slowest input (ms) |`,
+    `|---|---|---|---|---|---|---|---|---|`,
+    ...rows,
     ``,
-    failures.length ? `Failures recorded:\n${failures.join("\n")}` : `No crash, no hang in any recorded run.`,
+    failures.length ? `Failures recorded:\n${failures.join("\n")}` : `No crash and no hang in the recorded runs.`,
     ``,
   ].join("\n");
   writeFileSync(join(here, "RESULTS.fragment.md"), md);

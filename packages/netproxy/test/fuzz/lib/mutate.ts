@@ -114,7 +114,7 @@ function mutateOnce(rng: Rng, b: Uint8Array, others: readonly Uint8Array[]): Uin
 
 /** A mutated copy of `seed` (1–8 stacked mutations); the seed itself is never modified. */
 export function mutate(rng: Rng, seed: Uint8Array, others: readonly Uint8Array[] = [], maxLen = 1 << 17): Uint8Array {
-  let b = Uint8Array.from(seed);
+  let b: Uint8Array = Uint8Array.from(seed);
   const rounds = 1 + rng.int(rng.chance(0.7) ? 3 : 8);
   for (let i = 0; i < rounds; i++) b = mutateOnce(rng, b, others);
   return b.length > maxLen ? b.subarray(0, maxLen) : b;

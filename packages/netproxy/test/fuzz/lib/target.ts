@@ -37,7 +37,7 @@ export class FuzzFailure extends Error {
     readonly target: string,
     readonly property: string,
     readonly input: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(`${target}: ${property}; input ${input.length > 600 ? input.slice(0, 600) + "…" : input}${cause instanceof Error ? `; cause: ${cause.stack ?? cause.message}` : cause !== undefined ? `; cause: ${String(cause)}` : ""}`);
     this.name = "FuzzFailure";

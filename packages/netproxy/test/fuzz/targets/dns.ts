@@ -25,7 +25,7 @@ function randomName(rng: Rng): string {
   return Array.from({ length: 1 + rng.int(5) }, () => rng.pick(LABELS)).join(".");
 }
 
-const TYPES = ["A", "AAAA", "CNAME", "TXT", "MX", "HTTPS", "PTR", "NS", "SOA"] as const;
+const TYPES = ["A", "AAAA", "CNAME", "TXT", "MX", "SRV", "PTR", "NS", "SOA"] as const;
 
 function randomAnswer(rng: Rng, name: string): dnsPacket.Answer {
   const ttl = rng.pick([0, 1, 60, 86400, 0x7fffffff]);
