@@ -13,7 +13,7 @@
  *
  * Usage:
  *   pnpm exec tsx --conditions=@sandbox/source bench/fuzz/run.ts --inputs 10000000 [--parser NAME[,NAME]]
- *     [--seed N] [--max-seconds S] [--hang-seconds S] [--list]
+ *     [--seed N] [--max-seconds S] [--hang-seconds S] [--results-dir DIR] [--list]
  *   ... bench/fuzz/run.ts --report      rewrite bench/fuzz/RESULTS.fragment.md from bench/fuzz/results/*.json
  * Every finished parser appends one JSON file under bench/fuzz/results/.
  */
@@ -23,9 +23,42 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTargets } from "./targets.js";
+import type { FuzzTarget } from "../../packages/netproxy/test/fuzz/lib/target.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(here, "results");
+/** Where per-run JSON records go (`--results-dir` overrides, e.g. for the driver's own test). */
+const resultsDir = process.argv.includes("--results-dir") ? process.argv[process.argv.indexOf("--results-dir") + 1]! : join(here, "results");
+
+/**
+ * Two targets that exist to prove the watchdog and the crash accounting work (the driver's test
+ * runs them); never part of the default list.
+ */
+const SELFTEST_TARGETS: FuzzTarget[] = [
+  {
+    name: "selftest-hang",
+    description: "driver self-test: input 1000 never returns",
+    open: () => {
+      let i = 0;
+      return {
+        step() {
+          if (++i === 1000) for (;;);
+        },
+      };
+    },
+  },
+  {
+    name: "selftest-crash",
+    description: "driver self-test: every 100th input violates its property",
+    open: () => {
+      let i = 0;
+      return {
+        step() {
+          if (++i % 100 === 0) throw new Error(`self-test failure at input ${i}`);
+        },
+      };
+    },
+  },
+];
 
 /** Progress message from a child. */
 interface Progress {
@@ -79,7 +112,7 @@ function rssMB(pid: number): number {
 // ---------------------------------------------------------------- child
 
 async function child(name: string, seed: number, inputs: number, maxSeconds: number): Promise<void> {
-  const targets = await loadTargets();
+  const targets = name.startsWith("selftest-") ? SELFTEST_TARGETS : await loadTargets();
   const t = targets.find((x) => x.name === name);
   if (!t) throw new Error(`unknown parser ${name}; known: ${targets.map((x) => x.name).join(", ")}`);
   const s = await t.open(seed);
@@ -263,7 +296,7 @@ async function main(): Promise<void> {
     return;
   }
   if (process.argv.includes("--report")) return report();
-  const targets = await loadTargets();
+  const targets = [...(await loadTargets()), ...SELFTEST_TARGETS];
   if (process.argv.includes("--list")) {
     for (const t of targets) console.log(`${t.name}\t${t.description}`);
     return;
@@ -272,7 +305,7 @@ async function main(): Promise<void> {
   const seed = Number(arg("seed") ?? 1) >>> 0;
   const maxSeconds = Number(arg("max-seconds") ?? Infinity);
   const hangSeconds = Number(arg("hang-seconds") ?? 30);
-  const wanted = arg("parser")?.split(",") ?? targets.map((t) => t.name);
+  const wanted = arg("parser")?.split(",") ?? targets.filter((t) => !t.name.startsWith("selftest-")).map((t) => t.name);
   for (const w of wanted) if (!targets.some((t) => t.name === w)) throw new Error(`unknown parser ${w}; known: ${targets.map((t) => t.name).join(", ")}`);
   mkdirSync(resultsDir, { recursive: true });
   const results: ParserResult[] = [];
