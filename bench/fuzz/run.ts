@@ -14,6 +14,8 @@
  * Usage:
  *   pnpm exec tsx --conditions=@sandbox/source bench/fuzz/run.ts --inputs 10000000 [--parser NAME[,NAME]]
  *     [--seed N] [--max-seconds S] [--hang-seconds S] [--results-dir DIR] [--list]
+ *   ... bench/fuzz/run.ts --top-up --inputs 10000000 [--until ISO-TIME] ...
+ *                                     run, per parser, only what the recorded runs lack (fresh seed)
  *   ... bench/fuzz/run.ts --report      rewrite bench/fuzz/RESULTS.fragment.md from bench/fuzz/results/*.json
  * Every finished parser appends one JSON file under bench/fuzz/results/.
  */
@@ -309,8 +311,26 @@ async function main(): Promise<void> {
   for (const w of wanted) if (!targets.some((t) => t.name === w)) throw new Error(`unknown parser ${w}; known: ${targets.map((t) => t.name).join(", ")}`);
   mkdirSync(resultsDir, { recursive: true });
   const results: ParserResult[] = [];
+  // --top-up: run only what the recorded runs lack towards --inputs per parser, each time with a
+  // fresh seed (one past the highest recorded), and start nothing after --until (ISO time).
+  const topUp = process.argv.includes("--top-up");
+  const until = arg("until") ? Date.parse(arg("until")!) : Infinity;
+  const recorded = () => readdirSync(resultsDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as ParserResult);
   for (const name of wanted) {
-    const r = await runOne(name, seed, inputs, maxSeconds, hangSeconds);
+    if (Date.now() > until) {
+      console.log(`stopping before ${name}: past --until ${arg("until")}`);
+      break;
+    }
+    let runSeed = seed;
+    let runInputs = inputs;
+    if (topUp) {
+      const prior = recorded().filter((r) => r.parser === name);
+      const have = prior.reduce((a, r) => a + r.inputs, 0);
+      if (have >= inputs) continue;
+      runInputs = inputs - have;
+      runSeed = Math.max(seed - 1, ...prior.map((r) => r.seed)) + 1;
+    }
+    const r = await runOne(name, runSeed, runInputs, maxSeconds, hangSeconds);
     results.push(r);
     writeFileSync(join(resultsDir, `${r.startedAt.replace(/[:.]/g, "-")}-${name}.json`), JSON.stringify(r, null, 2) + "\n");
     console.log(table([r]).split("\n")[2]);
