@@ -129,6 +129,29 @@ describe("upstream faults", () => {
   });
 });
 
+describe("upstream gone while the guest is not reading", () => {
+  it("an upstream that sends 3 MiB, closes and is gone while the guest window is shut: the guest still gets every byte, then FIN", async () => {
+    const down = randomBytes(3 << 20);
+    let upstreamClosed = false;
+    const srv = await loopbackServer((s) => {
+      s.on("close", () => (upstreamClosed = true));
+      s.end(down, () => s.destroy()); // write everything, FIN, and close the socket once flushed
+    });
+    cleanups.push(srv.close);
+    h = await harness({ policy: gatewayOnly(), tuning: { tcpSndBuf: 4 << 20 } });
+    const g = h.tcp({ srcPort: 47030, dstPort: srv.port, window: 32 * 1024 });
+    g.connect();
+    await g.until(() => g.receivedLen > 0);
+    g.setWindow(0);
+    await waitFor(() => upstreamClosed, 10_000, "upstream fully closed");
+    await sleep(500);
+    expect(g.state).toBe("established"); // not reset because the upstream socket is gone
+    g.setWindow(1 << 20);
+    await g.until(() => g.peerFin, 30_000);
+    expect(sha(g.data())).toBe(sha(down));
+  });
+});
+
 describe("the guest vanishes mid-flow", () => {
   it("closing the link with 24 TCP flows (bulk both ways) and 16 UDP sessions closes every upstream socket; no descriptor leaks", async () => {
     const fds0 = fdCount();
