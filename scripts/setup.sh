@@ -10,6 +10,7 @@ SUDO=""
 DEBS=(
   qemu-system-x86 qemu-utils slirp4netns passt iperf3 busybox-static netcat-openbsd socat
   dnsutils cpio curl gcc libc6-dev make iproute2 util-linux kmod ca-certificates openssl procps
+  ipxe-qemu python3
 )
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
