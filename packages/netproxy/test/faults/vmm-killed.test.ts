@@ -17,7 +17,7 @@ import { encodeStreamFrame, StreamDecoder } from "../../src/transport/stream-cod
 import { GuestTcp, parseRx } from "../stack/helpers/guest.js";
 import { loopbackServer, waitFor } from "../stack/helpers/harness.js";
 import type { MemoryLink } from "../stack/helpers/link.js";
-import { fdCount, sleep } from "../adversarial/helpers.js";
+import { fdCount, retainedMiB, sleep } from "../adversarial/helpers.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -26,6 +26,71 @@ afterEach(async () => {
 
 /** The fake VMM: connects to netproxy's unix socket and relays stdin → socket → stdout. */
 const VMM = `const s = require("node:net").connect(process.argv[1]); process.stdin.pipe(s); s.pipe(process.stdout); s.on("error", () => process.exit(3));`;
+
+/** Start netproxy on stream:unix with a fake VMM child and emulated guests behind it. */
+async function vmmWorld(srvPort: number) {
+  const dir = mkdtempSync(join(tmpdir(), "np-vmm-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const config = {
+    preset: "public-only",
+    policy: {
+      default_egress: "deny",
+      default_ingress: "allow",
+      rules: [{ direction: "egress", destination: { group: "host" }, protocols: ["tcp"], ports: [{ start: srvPort, end: srvPort }], action: "allow" }],
+    },
+  };
+  const path = join(dir, "np.sock");
+  const np = await startNetproxy({ config, listen: `stream:unix:${path}` });
+  cleanups.push(() => np.close());
+  const vmm = spawn(process.execPath, ["-e", VMM, path], { stdio: ["pipe", "pipe", "inherit"] });
+  cleanups.push(() => {
+    vmm.kill("SIGCONT");
+    vmm.kill("SIGKILL");
+  });
+  vmm.stdin.on("error", () => {});
+  await np.attached;
+  const link = { inject: (f: Uint8Array) => void vmm.stdin.write(encodeStreamFrame(f)) } as unknown as MemoryLink;
+  const plan = np.addresses;
+  const guests = new Map<number, GuestTcp>();
+  const dec = new StreamDecoder({
+    frame: (f) => {
+      const rx = parseRx(Uint8Array.from(f));
+      if (rx.tcp) guests.get(rx.tcp.dstPort)?.input(rx.tcp);
+    },
+  });
+  vmm.stdout.on("data", (c: Buffer) => dec.push(c));
+  const guest = (srcPort: number): GuestTcp => {
+    const g = new GuestTcp(link, plan, { src: plan.v4!.guest, dst: plan.v4!.gateway, srcPort, dstPort: srvPort, window: 1 << 20, windowScale: 7 });
+    guests.set(srcPort, g);
+    cleanups.push(() => g.dispose());
+    return g;
+  };
+  return { np, vmm, guest };
+}
+
+describe("the VMM stops reading (SIGSTOP) while upstreams push data", () => {
+  it("8 downloads of 16 MiB: the proxy's memory stays bounded while the VMM is frozen, and every byte arrives after it resumes", async () => {
+    const blob = randomBytes(16 << 20);
+    const srv = await loopbackServer((s) => {
+      s.on("error", () => {});
+      s.end(blob);
+    });
+    cleanups.push(srv.close);
+    const base = await retainedMiB();
+    const { vmm, guest } = await vmmWorld(srv.port);
+    const gs = Array.from({ length: 8 }, (_, i) => guest(51000 + i));
+    for (const g of gs) g.connect();
+    for (const g of gs) await g.until(() => g.receivedLen > 128 * 1024, 20_000);
+    vmm.kill("SIGSTOP");
+    await sleep(3000);
+    // Frozen: the TX queue towards the VMM is bounded and every flow's upstream reading paused.
+    const held = (await retainedMiB()) - base;
+    expect(held).toBeLessThan(8 * 2 + 48); // per flow: send + receive buffers (1 MiB each); plus the stream link queue
+    vmm.kill("SIGCONT");
+    for (const g of gs) await g.until(() => g.peerFin, 60_000);
+    for (const g of gs) expect(g.data().equals(blob)).toBe(true);
+  }, 90_000);
+});
 
 describe("the VMM is killed mid-flow (stream:unix transport)", () => {
   it("SIGKILL of the VMM with 8 bulk flows: netproxy closes every upstream socket, reports closed, leaks no descriptor", async () => {
