@@ -88,6 +88,8 @@ interface ParserResult {
   maxRssMB: number;
   /** RSS sampled 10 s into the run (after warm-up), to compare with the maximum; 0 if the run was shorter. */
   rssAt10sMB?: number;
+  /** RSS every 20 s of the run (MB), to see growth or its absence. */
+  rssSeriesMB?: number[];
   maxHeapMB: number;
   slowestInputMs: number;
   slowestStep: number;
@@ -174,6 +176,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
   let latest: Progress = { kind: "progress", done: 0, heapMB: 0, arrayBuffersMB: 0, slowestMs: 0, slowestStep: -1, failures: 0 };
   let maxRss = 0;
   let rssAt10s = 0;
+  const rssSeries: number[] = [];
   let maxHeap = 0;
   const firstFailures: string[] = [];
   let finished = false;
@@ -190,6 +193,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
       const rss = rssMB(c.pid);
       maxRss = Math.max(maxRss, rss);
       if (rssAt10s === 0 && performance.now() - t0 > 10_000) rssAt10s = rss;
+      if (rss > 0 && performance.now() - t0 > 20_000 * (rssSeries.length + 1)) rssSeries.push(Number(rss.toFixed(1)));
     }
     if (!finished && performance.now() - lastMsg > hangSeconds * 1000) {
       hang = true;
@@ -214,6 +218,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
     hangs: hang ? 1 : 0,
     maxRssMB: Number(maxRss.toFixed(1)),
     rssAt10sMB: Number(rssAt10s.toFixed(1)),
+    rssSeriesMB: rssSeries,
     maxHeapMB: Number(maxHeap.toFixed(1)),
     slowestInputMs: Number(latest.slowestMs.toFixed(2)),
     slowestStep: latest.slowestStep,
