@@ -268,6 +268,26 @@ function totals(all: ParserResult[]): ParserTotal[] {
     .sort((a, b) => a.parser.localeCompare(b.parser));
 }
 
+/** What one counted input is, for the targets where it is more than one parser call. */
+const INPUT_UNITS = [
+  `One input is one parser call, except: stream-codec and control-codec (a stream of 1–6 frames / 1–4 messages fed in up to 12 chunks), ip-fragments (the fragments of 1–4 interleaved datagrams, up to thousands of add() calls), http1-filter and h2-filter (one connection of 1–3 requests in up to 10 chunks), tls-client-hello (both readers, plus a prefix check on generated hellos), dns-forwarder (one guest query and the in-memory upstream's answer), core-dialects (Go FFI, Python dict and a nameserver string), nerdbox-annotations (one annotation value and one annotation map), stack (one frame, or one train of IPv4 fragments).`,
+].join("\n");
+
+/** Defects these fuzzers found while being written (before the recorded runs), with their fate. */
+const FINDINGS = [
+  `Defects the fuzzers found (each has a regression test under packages/*/test/fuzz/regressions.test.ts):`,
+  ``,
+  `| where | defect | measured | status |`,
+  `|---|---|---|---|`,
+  `| netproxy frame/dhcp.ts parseDhcp | repeated options re-concatenated on every repeat (quadratic) | one 64 KiB BOOTREQUEST of 3-byte repeats: ~50 s CPU | fixed (joined once; in commit d34a381) |`,
+  `| netproxy dns/wire.ts readName | unbounded chains of backward compression pointers, walked per owner name | one 64 KiB message (4123 names × 8000 pointers): ~0.5 s CPU | fixed: at most 127 jumps per name (f3c9df3) |`,
+  `| netproxy stack/fragments.ts Reassembler | a final fragment ending before an already-held piece: held bytes could equal the total with a hole and a piece past the end; add() threw RangeError | crash on 2 fragments | fixed: such a datagram is dropped (404fbac) |`,
+  `| netproxy http/h2-filter.ts H2Filter | the buffer was re-joined with every chunk while a frame was incomplete (quadratic) | one 16 MiB DATA frame in 16 KiB chunks: ~47 s CPU | fixed: chunks held and joined once (81e1446) |`,
+  `| netproxy http/request-filter.ts RequestFilter | while a request head is incomplete, every push re-joins the buffer and re-scans it for CRLFCRLF (quadratic up to the 64 KiB head cap) | a 64 KiB head sent 1 byte per push: ~3.9 s CPU | open (left to the L7 owner) |`,
+  `| netproxy stack/fragments.ts Reassembler | each fragment is checked for overlap against every held piece (quadratic per datagram) | one 64 KiB datagram as 8191 8-byte fragments: ~0.6 s CPU | open (left to the stack owner; a per-datagram bitmap of 8-byte units would make it linear) |`,
+  `| core dialects go-ffi.ts / python-dict.ts | messages embed JSON.stringify(value); a value nested ~5000 deep (valid JSON text) throws RangeError instead of DialectError | — | open; recorded as it.fails tests in packages/core/test/fuzz/regressions.test.ts (the long run's core-dialects nests at most 500 deep) |`,
+].join("\n");
+
 function report(): void {
   const files = readdirSync(resultsDir).filter((f) => f.endsWith(".json")).sort();
   const all: ParserResult[] = files.map((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as ParserResult);
@@ -291,6 +311,10 @@ function report(): void {
     ...rows,
     ``,
     failures.length ? `Failures recorded:\n${failures.join("\n")}` : `No crash and no hang in the recorded runs.`,
+    ``,
+    INPUT_UNITS,
+    ``,
+    FINDINGS,
     ``,
   ].join("\n");
   writeFileSync(join(here, "RESULTS.fragment.md"), md);

@@ -12,7 +12,7 @@
  */
 import dnsPacket from "dns-packet";
 import { compilePolicy, parseIp, ResolvedNameCache, type NetworkPolicy } from "@sandbox/core";
-import { buildQuery, buildResponse, parseMessage, readName, udpPayloadLimit, RR } from "../../../src/dns/wire.js";
+import { buildQuery, buildResponse, encodeName, parseMessage, readName, udpPayloadLimit, RR } from "../../../src/dns/wire.js";
 import { createDnsHandler } from "../../../src/dns/forwarder.js";
 import type { DnsUpstreamTransport } from "../../../src/dns/transport.js";
 import { Rng, hex } from "../lib/rng.js";
@@ -141,6 +141,17 @@ const wire: FuzzTarget = {
           const id = rng.int(65536);
           const qtype = rng.int(65536);
           const udp = rng.chance(0.5) ? 512 + rng.int(65024) : undefined;
+          // buildQuery refuses (throws) exactly the names encodeName cannot encode (over 255 bytes).
+          if (encodeName(name) === undefined) {
+            let threw = false;
+            try {
+              buildQuery(id, name, qtype);
+            } catch {
+              threw = true;
+            }
+            check(threw, "dns-wire", `buildQuery accepted the unencodable name ${name}`, name);
+            return;
+          }
           const q = buildQuery(id, name, qtype, udp === undefined ? {} : { udpPayload: udp });
           const m = parseMessage(q);
           check(m && m.id === id && m.questions.length === 1 && m.questions[0]!.name.text === name.toLowerCase() && m.questions[0]!.qtype === qtype && udpPayloadLimit(m) === (udp ?? 512), "dns-wire", "buildQuery round trip", q);
