@@ -4,7 +4,7 @@
  */
 
 /** Inputs per target in the bounded suite (env FUZZ_STEPS overrides). */
-export const FUZZ_STEPS = Number(process.env.FUZZ_STEPS ?? 4000);
+export const FUZZ_STEPS = Number(process.env.FUZZ_STEPS ?? 3000);
 
 /** The seed for a target: FUZZ_SEED if set, else a stable hash of the target name. */
 export function fuzzSeed(name: string): number {
