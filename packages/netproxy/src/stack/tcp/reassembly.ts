@@ -12,14 +12,26 @@ interface Piece {
   fin: boolean;
 }
 
-/** Out-of-order segment store with a byte bound. */
+/**
+ * Most pieces (separate byte ranges) held at once. Each piece costs an allocation and every insert
+ * re-normalizes the list, so a guest sending tiny segments with holes between them must not be
+ * able to create one piece per byte of the window (that made inserts quadratic and the store cost
+ * hundreds of bytes per byte held). A segment that would add a piece beyond this is dropped; the
+ * sender retransmits it (256 holes is far beyond what real loss and reordering produce).
+ */
+export const OOO_MAX_PIECES = 256;
+
+/** Out-of-order segment store with a byte bound and a bound on separate pieces. */
 export class OutOfOrderBuffer {
   private pieces: Piece[] = [];
   private bytes = 0;
   /** Most recently touched piece's start, reported first in SACK blocks (RFC 2018 §4). */
   private recent: number | null = null;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxPieces = OOO_MAX_PIECES,
+  ) {}
 
   /** Bytes held. */
   get size(): number {
@@ -33,7 +45,8 @@ export class OutOfOrderBuffer {
 
   /**
    * Store `data` (copied) starting at `seq` (> rcvNxt). Overlaps with held pieces are trimmed.
-   * Returns false when the byte bound would be exceeded (the segment is then dropped).
+   * Returns false when the byte bound or the piece bound would be exceeded (the segment is then
+   * dropped; the sender retransmits it).
    */
   insert(seq: number, data: Uint8Array, fin: boolean): boolean {
     let s = seq;
@@ -48,6 +61,7 @@ export class OutOfOrderBuffer {
       }
     }
     if (this.bytes + d.length > this.limit) return false;
+    if (this.pieces.length >= this.maxPieces) return false;
     d = Uint8Array.from(d);
     const piece: Piece = { seq: s, data: d, fin };
     let i = 0;
