@@ -50,7 +50,7 @@ describe("out-of-order segment flood", () => {
     h.rx.length = 0; // (the harness keeps every frame it saw: not the stack's memory)
     g.segmentsIn.length = 0;
     const held = (await retainedMiB()) - base;
-    expect(ms).toBeLessThan(2000); // was quadratic: minutes for 20,000
+    expect(ms).toBeLessThan(8000); // was quadratic: minutes for 20,000 (about 0.7 s now)
     expect(held).toBeLessThan(8);
     // The guest fills everything in one segment: the upstream gets exactly the stream.
     h.link.injectNow(seg(0, stream));
