@@ -46,3 +46,22 @@ describe("fuzz regressions: deeply nested values in the dialects", () => {
     expect(thrown(() => fromPythonDict({ custom_policy: deep(5000) }))).toBeInstanceOf(DialectError);
   });
 });
+
+describe("fuzz regressions: values whose toString is not a function", () => {
+  // go-ffi.ts (parseGoAction, parseGoDirection, ...) and python-dict.ts build messages with
+  // String(value); a JSON object with a "toString" key ({"toString": 1}, valid JSON text) makes that
+  // throw TypeError ("Cannot convert object to primitive value") instead of the DialectError.
+  const odd = JSON.parse('{"toString": 1}') as unknown;
+
+  it.fails("Go FFI: default_egress {\"toString\": 1} is a DialectError", () => {
+    expect(thrown(() => fromGoFfi({ custom_policy: { default_egress: odd, default_ingress: "deny", rules: [] } }))).toBeInstanceOf(DialectError);
+  });
+
+  it.fails("Go FFI: rule direction {\"toString\": 1} is a DialectError", () => {
+    expect(thrown(() => fromGoFfi({ custom_policy: { rules: [{ direction: odd, destination: "any", action: "allow" }] } }))).toBeInstanceOf(DialectError);
+  });
+
+  it("the canonical parser refuses the same values with issues", () => {
+    expect(parseNetworkConfig({ policy: { default_egress: odd, default_ingress: "deny", rules: [] } }).ok).toBe(false);
+  });
+});
