@@ -1,6 +1,7 @@
 /**
  * IP fragment reassembly with hard bounds: at most `maxDatagrams` partial datagrams, 65535 bytes
- * each, a total byte budget, a timeout, and overlapping fragments discard the whole datagram
+ * and {@link MAX_PIECES} fragments each, a total byte budget, a timeout, and overlapping fragments
+ * discard the whole datagram
  * (RFC 5722 treatment, applied to IPv4 too). Completed payloads are returned for normal handling.
  */
 
@@ -11,6 +12,13 @@ interface Partial {
   started: number;
   dead: boolean;
 }
+
+/**
+ * Most fragments one datagram may arrive in. A 65,535-byte datagram needs at most 119 fragments at
+ * the IPv4 minimum MTU of 576; tiny fragments beyond this are an attack (each one is checked
+ * against every piece held), so the datagram is discarded.
+ */
+export const MAX_PIECES = 256;
 
 /** Result of feeding one fragment. */
 export type ReassemblyResult = { done: Uint8Array } | { pending: true } | { dropped: string };
@@ -68,6 +76,7 @@ export class Reassembler {
       p.total = end;
     }
     if (p.total !== null && end > p.total) return this.kill(key, p, "fragment past the datagram end");
+    if (p.pieces.length >= MAX_PIECES) return this.kill(key, p, `more than ${MAX_PIECES} fragments`);
     for (const q of p.pieces) {
       if (offset < q.off + q.data.length && q.off < end) return this.kill(key, p, "overlapping fragments");
     }

@@ -1,6 +1,6 @@
 /** Unit tests: sequence arithmetic, byte queue, out-of-order store, RTO, fragments, SNI sniffing, IP text. */
 import { describe, expect, it } from "vitest";
-import { Reassembler } from "../../src/stack/fragments.js";
+import { MAX_PIECES, Reassembler } from "../../src/stack/fragments.js";
 import { formatIpBytes, parseIpBytes } from "../../src/stack/ip.js";
 import { ByteQueue } from "../../src/stack/tcp/byte-queue.js";
 import { OutOfOrderBuffer } from "../../src/stack/tcp/reassembly.js";
@@ -97,6 +97,17 @@ describe("Reassembler", () => {
     r.add("g", 0, true, new Uint8Array(8));
     expect(r.pending).toBe(1);
     expect(r.add("h", 0, true, new Uint8Array(1200 & ~7))).toEqual({ dropped: "reassembly memory exhausted" });
+  });
+
+  it("discards a datagram sent in more than MAX_PIECES tiny fragments", () => {
+    const r = new Reassembler({ maxDatagrams: 4, maxBytes: 1 << 20, timeoutMs: 1000, now: () => 0 });
+    for (let i = 0; i < MAX_PIECES; i++) expect(r.add("tiny", i * 8, true, new Uint8Array(8))).toEqual({ pending: true });
+    expect(r.add("tiny", MAX_PIECES * 8, true, new Uint8Array(8))).toEqual({ dropped: `more than ${MAX_PIECES} fragments` });
+    expect(r.add("tiny", 0, false, new Uint8Array(8))).toEqual({ dropped: "datagram already discarded" });
+    // A normal datagram still reassembles: 119 fragments of 552 bytes (IPv4 minimum MTU) and a tail.
+    const r2 = new Reassembler({ maxDatagrams: 4, maxBytes: 1 << 20, timeoutMs: 1000, now: () => 0 });
+    for (let i = 0; i < 118; i++) r2.add("big", i * 552, true, new Uint8Array(552));
+    expect("done" in r2.add("big", 118 * 552, false, new Uint8Array(100))).toBe(true);
   });
 });
 
