@@ -11,7 +11,7 @@ import { parseDomainName } from "../policy/domain-name.js";
 import { parseNameserver } from "../config/nameserver.js";
 import type { CanonicalNetworkConfig } from "../config/normalize.js";
 import type { Destination, PortRange, Protocol, Rule } from "../gen/index.js";
-import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts } from "./common.js";
+import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts, showJson, showText } from "./common.js";
 import { atPath, DialectError } from "./errors.js";
 
 function fail(message: string): never {
@@ -29,7 +29,7 @@ export function u16Error(s: string): string | undefined {
 /** `parse_destination`: absent/`*` → any; group names; `.x` → suffix; `/` → CIDR; IP → /32,/128; else domain. */
 export function parseGoDestination(d: unknown): Destination {
   if (d === undefined || d === null || d === "" || d === "*") return "any";
-  if (typeof d !== "string") fail(`invalid destination: ${JSON.stringify(d)}`);
+  if (typeof d !== "string") fail(`invalid destination: ${showJson(d)}`);
   const g = groupFromSpelling(d);
   if (g !== undefined) return { group: g };
   if (d.startsWith(".")) {
@@ -55,7 +55,7 @@ export function parseGoPortValue(v: unknown): PortRange {
     if (!Number.isInteger(v) || v < 0 || v > 65535) fail(`port out of range: ${v}`);
     return { start: v, end: v };
   }
-  if (typeof v !== "string") fail(`port must be number or string, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string") fail(`port must be number or string, got ${showJson(v)}`);
   const s = v.trim();
   const dash = s.indexOf("-");
   if (dash >= 0) {
@@ -88,7 +88,7 @@ export function parseGoProtocols(protocol: unknown, protocols: unknown): Protoco
   const list = [...(protocol === undefined || protocol === null || protocol === "" ? [] : [protocol]), ...(Array.isArray(protocols) ? protocols : [])];
   const out: Protocol[] = [];
   for (const p of list) {
-    if (typeof p !== "string" || !PROTOCOLS.includes(p)) fail(`unknown protocol: ${String(p)}`);
+    if (typeof p !== "string" || !PROTOCOLS.includes(p)) fail(`unknown protocol: ${showText(p)}`);
     if (!out.includes(p as Protocol)) out.push(p as Protocol);
   }
   return out;
@@ -108,19 +108,19 @@ export function parseGoDirection(d: unknown): Rule["direction"] {
     case "both":
       return "any";
     default:
-      return fail(`unknown direction: ${String(d)}`);
+      return fail(`unknown direction: ${showText(d)}`);
   }
 }
 
 /** Rule action (required). */
 export function parseGoAction(a: unknown): Rule["action"] {
   if (a === "allow" || a === "deny") return a;
-  return fail(`unknown action: ${a === undefined ? "" : String(a)}`);
+  return fail(`unknown action: ${a === undefined ? "" : showText(a)}`);
 }
 
 /** One FFI rule `{action, direction, destination, protocol, protocols, port, ports}`. ICMP in ingress is not rejected here (D4 rejects it at validation). */
 export function parseGoRule(r: unknown): Rule {
-  if (!isRecord(r)) fail(`invalid rule: ${JSON.stringify(r)}`);
+  if (!isRecord(r)) fail(`invalid rule: ${showJson(r)}`);
   return {
     direction: parseGoDirection(r.direction),
     destination: parseGoDestination(r.destination),
@@ -142,7 +142,7 @@ export function parseGoViolation(v: unknown): "block" | "block-and-log" | "block
     case "block_and_terminate":
       return "block-and-terminate";
     default:
-      return fail(`unknown violation action: ${String(v)}`);
+      return fail(`unknown violation action: ${showText(v)}`);
   }
 }
 
@@ -152,16 +152,16 @@ function portMap(m: unknown, protocol: "tcp" | "udp"): Record<string, unknown>[]
 }
 
 function portBinding(b: unknown): Record<string, unknown> {
-  if (!isRecord(b)) fail(`invalid port binding: ${JSON.stringify(b)}`);
-  const bind = b.bind === undefined || b.bind === "" ? "127.0.0.1" : String(b.bind);
+  if (!isRecord(b)) fail(`invalid port binding: ${showJson(b)}`);
+  const bind = b.bind === undefined || b.bind === "" ? "127.0.0.1" : showText(b.bind);
   if (parseIp(bind) === undefined) fail(`invalid bind address: ${bind}`);
   const protocol = b.protocol === undefined || b.protocol === "" ? "tcp" : b.protocol;
-  if (protocol !== "tcp" && protocol !== "udp") fail(`invalid port protocol: ${String(protocol)}`);
+  if (protocol !== "tcp" && protocol !== "udp") fail(`invalid port protocol: ${showText(protocol)}`);
   return { host_port: b.host_port, guest_port: b.guest_port, protocol, host_bind: bind };
 }
 
 function secret(s: unknown): Record<string, unknown> {
-  if (!isRecord(s)) fail(`invalid secret: ${JSON.stringify(s)}`);
+  if (!isRecord(s)) fail(`invalid secret: ${showJson(s)}`);
   const hosts = sdkAllowedHosts(s);
   if (hosts.length === 0) fail("secret requires at least one allowed host or allowed host pattern");
   return compact({
@@ -177,7 +177,7 @@ function secret(s: unknown): Record<string, unknown> {
 function pool(v: unknown, key: "ipv4_pool" | "ipv6_pool"): string | undefined {
   if (v === undefined || v === "") return undefined;
   const c = typeof v === "string" ? parseCidr(v) : { error: "not a string" };
-  if ("error" in c) fail(`${key} "${String(v)}": ${c.error}`);
+  if ("error" in c) fail(`${key} "${showText(v)}": ${c.error}`);
   return v as string;
 }
 
@@ -187,10 +187,14 @@ function pool(v: unknown, key: "ipv4_pool" | "ipv6_pool"): string | undefined {
  * lists yield allow/allow plus the denies (§2.3); with nothing at all the runtime default applies.
  */
 export function goFfiToConfig(ffi: unknown): Record<string, unknown> {
-  if (!isRecord(ffi)) fail(`network must be an object, got ${JSON.stringify(ffi)}`);
+  if (!isRecord(ffi)) fail(`network must be an object, got ${showJson(ffi)}`);
   if (ffi.rate_limiter !== undefined) fail("rate_limiter is not supported by @sandbox (no rate-limiter field in the network config)");
   const out: Record<string, unknown> = {};
   const cp = ffi.custom_policy;
+  for (const key of ["custom_policy", "dns", "tls"] as const) {
+    const v = ffi[key];
+    if (v !== undefined && v !== null && !isRecord(v)) fail(`${key} must be an object, got ${showJson(v)}`);
+  }
   const hasDeny = (Array.isArray(ffi.deny_domains) && ffi.deny_domains.length > 0) || (Array.isArray(ffi.deny_domain_suffixes) && ffi.deny_domain_suffixes.length > 0);
   if (ffi.policy !== undefined) out.preset = ffi.policy;
   if (isRecord(cp)) {
@@ -211,7 +215,7 @@ export function goFfiToConfig(ffi: unknown): Record<string, unknown> {
   if (dns !== undefined) {
     if (Array.isArray(dns.nameservers)) {
       dns.nameservers.forEach((n, i) => {
-        const r = parseNameserver(String(n));
+        const r = parseNameserver(showText(n));
         if ("error" in r) atPath(`$.dns.nameservers[${i}]`, () => fail(`invalid nameserver: ${r.error}`));
       });
     }

@@ -12,7 +12,7 @@ import { formatIp, parseIp } from "../net/ip.js";
 import { parseDomainName } from "../policy/domain-name.js";
 import type { CanonicalNetworkConfig } from "../config/normalize.js";
 import type { Destination, PortRange, Protocol, Rule } from "../gen/index.js";
-import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts } from "./common.js";
+import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts, showJson, showText } from "./common.js";
 import { atPath, DialectError } from "./errors.js";
 import { u16Error } from "./go-ffi.js";
 
@@ -40,7 +40,7 @@ function cidr(s: string): Destination {
 /** String shorthand: absent/`*` → any; `domain=`/`suffix=`; groups; `.x` → suffix; `/` → CIDR; IP; else domain. */
 export function parsePyShorthand(d: unknown): Destination {
   if (d === undefined || d === null || d === "" || d === "*") return "any";
-  if (typeof d !== "string") fail(`invalid destination: ${JSON.stringify(d)}`);
+  if (typeof d !== "string") fail(`invalid destination: ${showJson(d)}`);
   if (d.startsWith("domain=")) return { domain: name(d.slice(7)) };
   if (d.startsWith("suffix=")) return { domain_suffix: name(d.slice(7)) };
   const g = groupFromSpelling(d);
@@ -54,7 +54,7 @@ export function parsePyShorthand(d: unknown): Destination {
 /** Typed destination (`destination_kind` + `destination`). */
 export function parsePyDestination(kind: unknown, d: unknown): Destination {
   if (kind === undefined || kind === null) return parsePyShorthand(d);
-  const k = String(kind);
+  const k = showText(kind);
   if (k === "any") return "any";
   if (!["ip", "cidr", "domain", "domain_suffix", "domain-suffix", "group"].includes(k)) fail(`unknown destination kind: ${k}`);
   if (typeof d !== "string" || d === "") fail(`destination is required for destination kind \`${k}\``);
@@ -81,7 +81,7 @@ export function parsePyPort(p: unknown): PortRange[] {
     if (!Number.isInteger(p) || p < 0 || p > 65535) fail(`port out of range: ${p}`);
     return [{ start: p, end: p }];
   }
-  const s = String(p).trim();
+  const s = showText(p).trim();
   const m = /^(\d+)\s*-\s*(\d+)$/.exec(s);
   if (m !== null && m[1] !== undefined && m[2] !== undefined) {
     const e = u16Error(m[1]) ?? u16Error(m[2]);
@@ -100,25 +100,25 @@ export function parsePyPort(p: unknown): PortRange[] {
 export function parsePyProtocol(p: unknown): Protocol[] {
   if (p === undefined || p === null || p === "") return [];
   if (p === "tcp" || p === "udp" || p === "icmpv4" || p === "icmpv6") return [p];
-  return fail(`unknown protocol: ${String(p)}`);
+  return fail(`unknown protocol: ${showText(p)}`);
 }
 
 /** Rule direction: `egress` (default), `ingress` or `any` (no aliases). */
 export function parsePyDirection(d: unknown): Rule["direction"] {
   if (d === undefined || d === null) return "egress";
   if (d === "egress" || d === "ingress" || d === "any") return d;
-  return fail(`unknown rule direction: ${String(d)}`);
+  return fail(`unknown rule direction: ${showText(d)}`);
 }
 
 /** Rule action. */
 export function parsePyAction(a: unknown): Rule["action"] {
   if (a === "allow" || a === "deny") return a;
-  return fail(`unknown rule action: ${String(a)}`);
+  return fail(`unknown rule action: ${showText(a)}`);
 }
 
 /** One rule dict. */
 export function parsePyRule(r: unknown): Rule {
-  if (!isRecord(r)) fail(`invalid rule: ${JSON.stringify(r)}`);
+  if (!isRecord(r)) fail(`invalid rule: ${showJson(r)}`);
   return {
     direction: parsePyDirection(r.direction),
     destination: parsePyDestination(r.destination_kind, r.destination),
@@ -155,19 +155,19 @@ export function parsePyViolation(v: unknown): unknown {
     ];
     return { passthrough: hosts };
   }
-  return fail(`unknown violation action: ${JSON.stringify(v)}`);
+  return fail(`unknown violation action: ${showJson(v)}`);
 }
 
 function defaultAction(v: unknown, which: string, dflt: "allow" | "deny"): "allow" | "deny" {
   if (v === undefined || v === null) return dflt;
   if (v === "allow" || v === "deny") return v;
-  return fail(`unknown ${which}: ${String(v)}`);
+  return fail(`unknown ${which}: ${showText(v)}`);
 }
 
 function ports(p: unknown): Record<string, unknown>[] {
   if (Array.isArray(p)) {
     return p.map((b) => {
-      if (!isRecord(b)) fail(`invalid port mapping: ${JSON.stringify(b)}`);
+      if (!isRecord(b)) fail(`invalid port mapping: ${showJson(b)}`);
       return compact({ host_port: b.host_port, guest_port: b.guest_port, protocol: b.protocol ?? "tcp", host_bind: b.bind ?? "127.0.0.1" });
     });
   }
@@ -176,7 +176,7 @@ function ports(p: unknown): Record<string, unknown>[] {
 }
 
 function secret(s: unknown): Record<string, unknown> {
-  if (!isRecord(s)) fail(`invalid secret: ${JSON.stringify(s)}`);
+  if (!isRecord(s)) fail(`invalid secret: ${showJson(s)}`);
   const hosts = sdkAllowedHosts(s);
   if (hosts.length === 0) fail("SecretEntry requires at least one allowed host or allowed host pattern");
   return compact({
@@ -192,11 +192,15 @@ function secret(s: unknown): Record<string, unknown> {
 
 /** Converts a Python `Network._to_dict()` dict into a @sandbox config input (not yet validated). */
 export function pyDictToConfig(d: unknown): Record<string, unknown> {
-  if (!isRecord(d)) fail(`network must be a dict, got ${JSON.stringify(d)}`);
+  if (!isRecord(d)) fail(`network must be a dict, got ${showJson(d)}`);
   if (d.rate_limiter !== undefined) fail("rate_limiter is not supported by @sandbox (no rate-limiter field in the network config)");
   const out: Record<string, unknown> = {};
   if (d.policy !== undefined && d.policy !== null) out.preset = d.policy;
   const cp = d.custom_policy;
+  for (const key of ["custom_policy", "dns", "tls"] as const) {
+    const v = d[key];
+    if (v !== undefined && v !== null && !isRecord(v)) fail(`${key} must be a dict, got ${showJson(v)}`);
+  }
   const hasDeny = (Array.isArray(d.deny_domains) && d.deny_domains.length > 0) || (Array.isArray(d.deny_domain_suffixes) && d.deny_domain_suffixes.length > 0);
   if (isRecord(cp)) {
     const preset = out.preset !== undefined;
