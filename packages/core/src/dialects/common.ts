@@ -78,3 +78,22 @@ export function showText(v: unknown): string {
     return showJson(v);
   }
 }
+
+/**
+ * The Go and Python SDKs' `tls` object (its presence enables interception) as the config's `tls`.
+ * Only the Go SDK sends the scoped upstream CA / verification lists.
+ */
+export function sdkTls(t: Record<string, unknown>, scoped: boolean): Record<string, unknown> {
+  const ca = t.ca_cert !== undefined || t.ca_key !== undefined ? compact({ cert_path: t.ca_cert, key_path: t.ca_key }) : undefined;
+  return compact({
+    enabled: true,
+    bypass: t.bypass,
+    verify_upstream: t.verify_upstream,
+    intercepted_ports: t.intercepted_ports,
+    block_quic_on_intercept: t.block_quic,
+    upstream_ca_cert: t.upstream_ca_certs,
+    scoped_upstream_ca_cert: scoped ? t.scoped_upstream_ca_certs : undefined,
+    scoped_verify_upstream: scoped ? t.scoped_verify_upstream : undefined,
+    intercept_ca: ca,
+  });
+}

@@ -11,7 +11,7 @@ import { parseDomainName } from "../policy/domain-name.js";
 import { parseNameserver } from "../config/nameserver.js";
 import type { CanonicalNetworkConfig } from "../config/normalize.js";
 import type { Destination, PortRange, Protocol, Rule } from "../gen/index.js";
-import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts, showJson, showText } from "./common.js";
+import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts, sdkTls, showJson, showText } from "./common.js";
 import { atPath, DialectError } from "./errors.js";
 
 function fail(message: string): never {
@@ -222,21 +222,8 @@ export function goFfiToConfig(ffi: unknown): Record<string, unknown> {
     out.dns = compact({ rebind_protection: dns.rebind_protection, nameservers: dns.nameservers, query_timeout_ms: dns.query_timeout_ms });
   }
   if (typeof ffi.dns_rebind_protection === "boolean") out.dns_rebind_protection = ffi.dns_rebind_protection;
-  if (isRecord(ffi.tls)) {
-    const t = ffi.tls;
-    const ca = t.ca_cert !== undefined || t.ca_key !== undefined ? compact({ cert_path: t.ca_cert, key_path: t.ca_key }) : undefined;
-    out.tls = compact({
-      enabled: true,
-      bypass: t.bypass,
-      verify_upstream: t.verify_upstream,
-      intercepted_ports: t.intercepted_ports,
-      block_quic_on_intercept: t.block_quic,
-      upstream_ca_cert: t.upstream_ca_certs,
-      scoped_upstream_ca_cert: t.scoped_upstream_ca_certs,
-      scoped_verify_upstream: t.scoped_verify_upstream,
-      intercept_ca: ca,
-    });
-  }
+  if (isRecord(ffi.tls)) out.tls = sdkTls(ffi.tls, true);
+
   const ports = [...portMap(ffi.ports, "tcp"), ...portMap(ffi.ports_udp, "udp"), ...(Array.isArray(ffi.port_bindings) ? ffi.port_bindings.map((b, i) => atPath(`$.port_bindings[${i}]`, () => portBinding(b))) : [])];
   if (ports.length > 0) out.ports = ports;
   const v4 = atPath("$.ipv4_pool", () => pool(ffi.ipv4_pool, "ipv4_pool"));

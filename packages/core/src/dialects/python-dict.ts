@@ -12,7 +12,7 @@ import { formatIp, parseIp } from "../net/ip.js";
 import { parseDomainName } from "../policy/domain-name.js";
 import type { CanonicalNetworkConfig } from "../config/normalize.js";
 import type { Destination, PortRange, Protocol, Rule } from "../gen/index.js";
-import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts, showJson, showText } from "./common.js";
+import { compact, finish, groupFromSpelling, isRecord, sdkAllowedHosts, sdkTls, showJson, showText } from "./common.js";
 import { atPath, DialectError } from "./errors.js";
 import { u16Error } from "./go-ffi.js";
 
@@ -215,19 +215,8 @@ export function pyDictToConfig(d: unknown): Record<string, unknown> {
   if (Array.isArray(d.deny_domains)) out.deny_domains = d.deny_domains;
   if (Array.isArray(d.deny_domain_suffixes)) out.deny_domain_suffixes = d.deny_domain_suffixes;
   if (isRecord(d.dns)) out.dns = compact({ rebind_protection: d.dns.rebind_protection, nameservers: d.dns.nameservers, query_timeout_ms: d.dns.query_timeout_ms });
-  if (isRecord(d.tls)) {
-    const t = d.tls;
-    const ca = t.ca_cert !== undefined || t.ca_key !== undefined ? compact({ cert_path: t.ca_cert, key_path: t.ca_key }) : undefined;
-    out.tls = compact({
-      enabled: true,
-      bypass: t.bypass,
-      verify_upstream: t.verify_upstream,
-      intercepted_ports: t.intercepted_ports,
-      block_quic_on_intercept: t.block_quic,
-      upstream_ca_cert: t.upstream_ca_certs,
-      intercept_ca: ca,
-    });
-  }
+  if (isRecord(d.tls)) out.tls = sdkTls(d.tls, false);
+
   const p = atPath("$.ports", () => ports(d.ports));
   if (p.length > 0) out.ports = p;
   for (const k of ["ipv4_pool", "ipv6_pool", "max_connections", "trust_host_cas"] as const) if (d[k] !== undefined && d[k] !== null) out[k] = d[k];
