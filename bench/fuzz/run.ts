@@ -269,7 +269,7 @@ function totals(all: ParserResult[]): ParserTotal[] {
 }
 
 /** Failures in the recorded runs that were the harness's, not a parser's. */
-const HARNESS_NOTES = `core-dialects: its failures are the open "toString" defect listed below (a real one, left to the core owner). dns-wire seed 1: its 14 failures were the harness's own round-trip step calling buildQuery on generated names longer than 255 bytes, which buildQuery refuses by design (a documented throw), not a parser defect; the harness now checks that refusal as a property (commit fb10df0), and the later dns-wire runs include it.`;
+const HARNESS_NOTES = `core-dialects: its failures are the "toString" defect listed below (a real one, fixed by the core owner at 05:29Z, after those runs had started). dns-wire seed 1: its 14 failures were the harness's own round-trip step calling buildQuery on generated names longer than 255 bytes, which buildQuery refuses by design (a documented throw), not a parser defect; the harness now checks that refusal as a property (commit fb10df0), and the later dns-wire runs include it.`;
 
 /** Notes on memory figures that the harness, not a parser, produced. */
 const MEMORY_NOTES = `stack: in seeds 1 and 2 the in-memory test doubles (the policy double and the echo DNS handler) kept a record of every call, so the child's RSS grew with the input count (seed 2: 145 → 357 MB over 2.6 M frames); the target now drops those records every 200 inputs, and seed 3's RSS stayed at 128–142 MB over 1.06 M frames (samples every 20 s: 141.8, 139.2, 128.1, 129.2, 128.7, 128.9 MB).`;
@@ -291,8 +291,8 @@ const FINDINGS = [
   `| netproxy http/h2-filter.ts H2Filter | the buffer was re-joined with every chunk while a frame was incomplete (quadratic) | one 16 MiB DATA frame in 16 KiB chunks: ~47 s CPU | fixed: chunks held and joined once (81e1446) |`,
   `| netproxy http/request-filter.ts RequestFilter | while a request head is incomplete, every push re-joins the buffer and re-scans it for CRLFCRLF (quadratic up to the 64 KiB head cap) | a 64 KiB head sent 1 byte per push: ~3.9 s CPU | open (left to the L7 owner) |`,
   `| netproxy stack/fragments.ts Reassembler | each fragment is checked for overlap against every held piece (quadratic per datagram) | one 64 KiB datagram as 8191 8-byte fragments: ~0.6 s CPU | open (left to the stack owner; a per-datagram bitmap of 8-byte units would make it linear) |`,
-  `| core dialects go-ffi.ts / python-dict.ts | messages embed JSON.stringify(value); a value nested ~5000 deep (valid JSON text) throws RangeError instead of DialectError | — | open; recorded as it.fails tests in packages/core/test/fuzz/regressions.test.ts (the long run's core-dialects nests at most 500 deep) |`,
-  `| core dialects go-ffi.ts / python-dict.ts | messages built with String(value); a JSON object with a "toString" key (e.g. {"toString": 1}) throws TypeError instead of DialectError | found by the long run (core-dialects seed 1, 3 inputs) | open; it.fails tests in packages/core/test/fuzz/regressions.test.ts |`,
+  `| core dialects go-ffi.ts / python-dict.ts | messages embed JSON.stringify(value); a value nested ~5000 deep (valid JSON text) threw RangeError instead of DialectError | — | fixed by the core owner (4ad3e57); the it.fails tests became plain tests |`,
+  `| core dialects go-ffi.ts / python-dict.ts | messages built with String(value); a JSON object with a "toString" key (e.g. {"toString": 1}) threw TypeError instead of DialectError | found by the long run (core-dialects, seeds 1 and 2) | fixed by the core owner (4ad3e57, 05:29Z); core-dialects runs started before it record these failures |`,
 ].join("\n");
 
 function report(): void {
