@@ -66,6 +66,11 @@ const REQUEST_LINE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32} /;
 /** A streaming filter for one connection's guest→server bytes. */
 export class RequestFilter {
   private buf: Buffer = Buffer.alloc(0);
+  /** Growable backing store `buf` is appended into (amortized O(1) per byte, never re-joined). */
+  private store: Buffer = Buffer.alloc(0);
+  private storeEnd = 0;
+  /** Where the search for the end of an incomplete request head resumes. */
+  private headSearchFrom = 0;
   private state: State = { kind: "head" };
   private plan: SecretPlan;
   private scanner: StreamScanner;
@@ -79,13 +84,38 @@ export class RequestFilter {
   /** Feed guest bytes. */
   push(chunk: Buffer): FilterOutput {
     if (this.state.kind === "blocked") return { out: [] };
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.append(chunk);
     const out: Buffer[] = [];
     for (;;) {
       const r = this.step(out);
       if (r === "block") return { out, block: this.blocked! };
       if (r === "wait") return { out };
     }
+  }
+
+  /**
+   * Append guest bytes to `buf`. Views of `buf` already handed out stay valid: bytes are only ever
+   * written past the end of `buf`, and a full store is replaced, not reused.
+   */
+  private append(chunk: Buffer): void {
+    if (this.buf.length === 0) {
+      this.buf = chunk;
+      return;
+    }
+    const start = this.buf.byteOffset - this.store.byteOffset;
+    const inStore = this.buf.buffer === this.store.buffer && start >= 0 && start + this.buf.length === this.storeEnd;
+    if (inStore && this.storeEnd + chunk.length <= this.store.length) {
+      chunk.copy(this.store, this.storeEnd);
+      this.storeEnd += chunk.length;
+      this.buf = this.store.subarray(start, this.storeEnd);
+      return;
+    }
+    const len = this.buf.length + chunk.length;
+    this.store = Buffer.allocUnsafe(Math.max(2 * len, 4096));
+    this.buf.copy(this.store, 0);
+    chunk.copy(this.store, this.buf.length);
+    this.storeEnd = len;
+    this.buf = this.store.subarray(0, len);
   }
 
   private blocked: FilterBlock | undefined;
@@ -134,10 +164,10 @@ export class RequestFilter {
   }
 
   private onHead(out: Buffer[]): "more" | "wait" | "block" {
-    const end = this.buf.indexOf("\r\n\r\n");
-    const firstLineEnd = this.buf.indexOf("\r\n");
+    // Resume the search where the previous push left off (3 bytes back for a split terminator).
+    const end = this.buf.indexOf("\r\n\r\n", this.headSearchFrom);
     const looksHttp = REQUEST_LINE_START.test(this.buf.subarray(0, 34).toString("latin1"));
-    if (this.opts.mode.kind === "plain" && this.firstRequest && (this.buf.length >= 34 || firstLineEnd >= 0) && !looksHttp) {
+    if (this.opts.mode.kind === "plain" && this.firstRequest && (this.buf.length >= 34 || this.buf.indexOf("\r\n") >= 0) && !looksHttp) {
       // Not HTTP on a plain connection: opaque, every secret judged without a host.
       this.plan = this.opts.planFor(null);
       this.scanner = new StreamScanner(this.plan.violations);
@@ -145,11 +175,13 @@ export class RequestFilter {
       return "more";
     }
     if (end < 0) {
+      this.headSearchFrom = Math.max(0, this.buf.length - 3);
       if (this.buf.length > MAX_HEAD) return this.block({ action: "block", reason: `request head exceeds ${MAX_HEAD} bytes` });
       if (this.opts.mode.kind === "intercepted" && this.buf.length >= 34 && !looksHttp) return this.block({ action: "block", reason: "intercepted stream is not an HTTP/1 request" });
       return "wait";
     }
     this.firstRequest = false;
+    this.headSearchFrom = 0;
     const text = this.buf.subarray(0, end).toString("latin1");
     this.buf = this.buf.subarray(end + 4);
     const parsed = parseRequestHead(text);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SecretsConfig, type SecretsConfigInput } from "@sandbox/core";
 import { RequestFilter, type FilterBlock } from "../../src/http/request-filter.js";
 import { classifySecrets } from "../../src/secrets/classify.js";
@@ -168,5 +168,39 @@ describe("non-ASCII placeholders", () => {
     const body = Buffer.from("aa$CLÉ_€bb", "utf8");
     const split = run("evil.test", [Buffer.from(`POST / HTTP/1.1\r\nHost: evil.test\r\nContent-Length: ${body.length}\r\n\r\n`), body.subarray(0, 5), body.subarray(5)], cfg);
     expect(split.block?.violation).toMatchObject({ location: "body" });
+  });
+});
+
+describe("request filter: heads fed a byte at a time", () => {
+  it("assembles a 60 KiB head sent one byte per push without re-joining it (linear work), substituting as usual", () => {
+    const filler = Array.from({ length: 600 }, (_, i) => `X-Filler-${i}: ${"a".repeat(80)}\r\n`).join("");
+    const head = `GET /v1 HTTP/1.1\r\nHost: api.openai.com\r\n${filler}Authorization: Bearer $OPENAI_KEY\r\n\r\n`;
+    expect(head.length).toBeGreaterThan(50_000);
+    const bytes = Buffer.from(head, "latin1");
+    const parts = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    // Count the bytes the filter copies through Buffer.concat: re-joining the buffer on every push
+    // would copy ~n²/2 bytes (seconds of CPU for a guest trickling a 64 KiB head).
+    const concat = Buffer.concat;
+    let copied = 0;
+    const spy = vi.spyOn(Buffer, "concat").mockImplementation((list: readonly Uint8Array[], total?: number) => {
+      copied += list.reduce((n, b) => n + b.length, 0);
+      return concat(list, total);
+    });
+    let r: ReturnType<typeof run>;
+    try {
+      r = run("api.openai.com", parts);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(r.block).toBeUndefined();
+    expect(r.out).toContain("Authorization: Bearer sk-real-openai\r\n");
+    expect(r.out.length).toBe(head.length - "$OPENAI_KEY".length + "sk-real-openai".length);
+    expect(copied).toBeLessThan(8 * head.length);
+  });
+
+  it("keeps earlier output views intact while appending (split terminator across pushes)", () => {
+    const r = run("api.openai.com", ["GET / HTTP/1.1\r\nHost: api.openai.com\r\n\r", "\n", "GET /b HTTP/1.1\r\nHost: api.openai.com\r\n\r\n"]);
+    expect(r.block).toBeUndefined();
+    expect(r.out).toBe("GET / HTTP/1.1\r\nHost: api.openai.com\r\n\r\nGET /b HTTP/1.1\r\nHost: api.openai.com\r\n\r\n");
   });
 });
