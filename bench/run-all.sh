@@ -15,12 +15,15 @@ if [ $ci = 1 ]; then
   run "${tsx[@]}" bench/policy/run.ts --quick
   run bash bench/netproxy-l7/run.sh --quick
   run bash bench/netproxy/run.sh
+  run "${tsx[@]}" bench/fuzz/run.ts --inputs 20000 --results-dir "$(mktemp -d)"
 else
   run "${tsx[@]}" bench/policy/run.ts
   run bash bench/netproxy-l7/run.sh
   run bash bench/netproxy/run.sh --full
   run pnpm --filter @sandbox/vmm-qemu bench:vm
-  [ -f bench/soak/run.ts ] && run "${tsx[@]}" bench/soak/run.ts
+  run bash bench/soak/run.sh
+  run "${tsx[@]}" bench/fuzz/run.ts --top-up --inputs 10000000
+  run "${tsx[@]}" bench/fuzz/run.ts --report
   node bench/compose.mjs
 fi
 exit $status
