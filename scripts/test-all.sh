@@ -13,5 +13,6 @@ step pnpm --silent typecheck --continue --output-logs=errors-only
 step pnpm --silent test --continue --concurrency=1 --output-logs=new-only
 step pnpm --silent conformance --output-logs=new-only
 step pnpm --silent conformance:polyglot
+step pnpm --silent bench:ci
 node scripts/test-summary.mjs "$SANDBOX_TEST_REPORT_DIR" || status=1
 exit $status

@@ -12,7 +12,7 @@
  *               ... --only netproxy,slirp4netns      subset of variants
  *               ... --reps N                         repetitions per measurement, best reported
  *                                                    (default 1, 2 with --full)
- * Prints a markdown fragment; a run of all three variants also writes bench/netproxy/RESULTS.fragment.md.
+ * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
@@ -319,5 +319,5 @@ const lines = [
 ];
 const md = lines.join("\n");
 // The recorded fragment is the side-by-side comparison; subset runs only print.
-if (rows.length === 3) writeFileSync(join(here, "RESULTS.fragment.md"), md);
+if (rows.length === 3 && full) writeFileSync(join(here, "RESULTS.fragment.md"), md);
 console.log(md);
