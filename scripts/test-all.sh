@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: generated-code drift, type-checks, every package's vitest suite (unit, netns and VM
-# end-to-end), the conformance suite and the polyglot parity harnesses. Prints one summary line.
+# end-to-end), the conformance suite, the polyglot parity harnesses and the benchmarks in their
+# bounded form (bench/run-all.sh --ci). Prints one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
