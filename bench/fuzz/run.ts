@@ -5,7 +5,7 @@
  *     --hang-seconds (default 30) means one input is stuck, and the child is killed and recorded
  *     as a hang (with the seed and the step it had reached);
  *   - memory: the child's RSS is sampled from /proc every 500 ms (max kept), and the child
- *     reports its heap and array-buffer use;
+ *     reports its heap, array-buffer use and RSS with its progress;
  *   - crashes: a property violation (FuzzFailure) or an unexpected exception is counted and the
  *     first few are kept with their reproduction (seed, step, input hex); the run continues;
  *     a child that dies is a crash too.
@@ -68,6 +68,8 @@ interface Progress {
   done: number;
   heapMB: number;
   arrayBuffersMB: number;
+  /** The child's own RSS (so a run shorter than one sampling interval still has a figure). */
+  rssMB?: number;
   slowestMs: number;
   slowestStep: number;
   failures: number;
@@ -123,7 +125,7 @@ async function child(name: string, seed: number, inputs: number, maxSeconds: num
   const send = (p: Progress) => process.send!(p);
   const mem = () => {
     const m = process.memoryUsage();
-    return { heapMB: m.heapUsed / 1048576, arrayBuffersMB: m.arrayBuffers / 1048576 };
+    return { heapMB: m.heapUsed / 1048576, arrayBuffersMB: m.arrayBuffers / 1048576, rssMB: m.rss / 1048576 };
   };
   let slowestMs = 0;
   let slowestStep = -1;
@@ -185,6 +187,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
     lastMsg = performance.now();
     latest = m;
     maxHeap = Math.max(maxHeap, m.heapMB);
+    maxRss = Math.max(maxRss, m.rssMB ?? 0);
     if (m.kind === "failure" && m.message) firstFailures.push(`step ${m.step}: ${m.message}`);
     if (m.kind === "done") finished = true;
   });
