@@ -7,17 +7,17 @@
  * The load (bench/soak/load.ts, run in the guest ns): TCP bulk both ways with sha256 checks, many
  * short echo connections, UDP from 16 fixed sockets, DNS through the gateway's forwarder.
  * Sampling: every --every seconds (default 3), /proc/PID/fd (count) and VmRSS of the netproxy process.
- * Pass: no growth trend: the median of the last third of the samples is at most the median of the
- * first third plus a tolerance: RSS +max(16 MiB, 10 %), descriptors +8. Why these: a leak has to be
- * visible as a trend, and the load is constant, so steady state should repeat itself; V8's heap
- * breathes by a few MiB between collections (and grows its young generation once, early), and the
- * descriptor count at a sampling instant varies with the ~12-20 connections in flight. The report
- * states the sensitivity this implies: the smallest per-connection leak the run would have caught
- * (RSS tolerance / connections made between the first and the last third); one descriptor per
- * connection is caught by any run. Integrity failures (wrong sha256/echo) or more than 1 % errors
- * fail the run too.
+ * Pass: no growth trend (packages/netproxy/test/faults/growth.ts): after a warm-up (the first minute,
+ * or 15 % of a shorter run), the samples are cut into 12 windows (fewer in a quick run); RSS takes each window's floor (its
+ * minimum: the level after a collection, so V8's sawtooth does not count, a leak raises it) and
+ * descriptors each window's median (they jitter with the ~12-20 connections in flight); a
+ * Theil–Sen line through the window values, projected over the measured span, must stay within
+ * RSS +max(16 MiB, 10 % of the first floor) and descriptors +6. The report states the sensitivity
+ * this implies: the smallest per-connection leak the run would have caught (RSS tolerance /
+ * connections made over the span); one descriptor per connection is caught by any run.
+ * Integrity failures (wrong sha256/echo) or more than 1 % errors fail the run too.
  *
- * Usage (root): bash bench/soak/run.sh [--minutes N (default 10)] [--every S] [--no-record]
+ * Usage (root): bash bench/soak/run.sh [--minutes N (default 10; CI runs 10)] [--every S] [--no-record]
  * Writes bench/soak/RESULTS.fragment.md unless --no-record; exits 1 when the check fails.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -29,6 +29,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ControlClient } from "../../packages/netproxy/src/control/index.js";
 import { netnsUnavailableReason, Topology } from "../../packages/netproxy/src/netns/index.js";
+import { median, trend } from "../../packages/netproxy/test/faults/growth.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(here, "../../packages/netproxy");
@@ -98,11 +99,6 @@ function sampleProc(pid: number): { fds: number; rssKiB: number } {
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return { fds, rssKiB: rss ? Number(rss[1]) : NaN };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const topo = new Topology("sbxsoak");
 const dir = mkdtempSync(join(tmpdir(), "np-soak-"));
@@ -184,20 +180,27 @@ try {
   const rssLast = median(last.map((s) => s.rssKiB)) / 1024;
   const fdFirst = median(first.map((s) => s.fds));
   const fdLast = median(last.map((s) => s.fds));
-  const rssTol = Math.max(16, rssFirst * 0.1);
-  const FD_TOL = 8;
-  const rssOk = rssLast <= rssFirst + rssTol;
-  const fdOk = fdLast <= fdFirst + FD_TOL;
+  const runS = samples[samples.length - 1]!.t;
+  const warmupS = Math.min(60, 0.15 * runS);
+  const ts = samples.map((s) => s.t);
+  const floor0 = Math.min(...samples.filter((s) => s.t >= warmupS).slice(0, Math.max(1, Math.floor(samples.length / 12))).map((s) => s.rssKiB)) / 1024;
+  const rssTol = Math.max(16, floor0 * 0.1);
+  const FD_TOL = 6;
+  // 12 windows (≥ 3 samples each; fewer windows for a quick run).
+  const windows = Math.min(12, Math.floor(ts.filter((t) => t >= warmupS).length / 3));
+  const rssTrend = trend({ t: ts, v: samples.map((s) => s.rssKiB / 1024), warmupS, windows, reduce: "floor", tolerance: rssTol });
+  const fdTrend = trend({ t: ts, v: samples.map((s) => s.fds), warmupS, windows, reduce: "median", tolerance: FD_TOL });
+  const rssOk = !rssTrend.grows;
+  const fdOk = !fdTrend.grows;
   const loadOk = c.corrupt === 0 && c.bulkUp! > 0 && c.bulkDown! > 0 && c.short! > 0 && c.dns! > 0 && c.udpEchoed! > 0;
   const errorRate = c.errors! / Math.max(1, c.short! + c.bulkUp! + c.bulkDown! + c.dns!);
   const pass = rssOk && fdOk && loadOk && errorRate < 0.01;
   exitCode = pass ? 0 : 1;
 
   const secs = (Date.now() - t0) / 1000;
-  // Sensitivity: connections made between the middle of the first third and the middle of the last.
+  // Sensitivity: connections made over the span the trend was measured on.
   const conns = c.short! + c.bulkUp! + c.bulkDown!;
-  const span = (median(last.map((s) => s.t)) - median(first.map((s) => s.t))) / secs;
-  const leakFloorBytes = (rssTol * 2 ** 20) / Math.max(1, conns * span);
+  const leakFloorBytes = (rssTol * 2 ** 20) / Math.max(1, (conns * rssTrend.spanS) / secs);
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}, load average at the end ${loadavg().map((x) => x.toFixed(2)).join(" ")}`;
   const fmt = (x: number, d = 1): string => x.toFixed(d);
@@ -218,12 +221,14 @@ try {
     `| DNS answers | ${c.dns} |`,
     `| errors / integrity failures | ${c.errors} / ${c.corrupt} |`,
     "",
-    "| netproxy process | first third (median) | last third (median) | min | max | tolerance | verdict |",
-    "|---|---|---|---|---|---|---|",
-    `| RSS (MiB) | ${fmt(rssFirst)} | ${fmt(rssLast)} | ${fmt(Math.min(...samples.map((s) => s.rssKiB)) / 1024)} | ${fmt(Math.max(...samples.map((s) => s.rssKiB)) / 1024)} | +${fmt(rssTol)} | ${rssOk ? "no growth" : "GROWTH"} |`,
-    `| file descriptors | ${fdFirst} | ${fdLast} | ${Math.min(...samples.map((s) => s.fds))} | ${Math.max(...samples.map((s) => s.fds))} | +${FD_TOL} | ${fdOk ? "no growth" : "GROWTH"} |`,
+    "| netproxy process | first third (median) | last third (median) | min | max | trend over the span (Theil–Sen) | tolerance | verdict |",
+    "|---|---|---|---|---|---|---|---|",
+    `| RSS (MiB) | ${fmt(rssFirst)} | ${fmt(rssLast)} | ${fmt(Math.min(...samples.map((s) => s.rssKiB)) / 1024)} | ${fmt(Math.max(...samples.map((s) => s.rssKiB)) / 1024)} | ${rssTrend.projected >= 0 ? "+" : ""}${fmt(rssTrend.projected)} over ${fmt(rssTrend.spanS / 60)} min | +${fmt(rssTol)} | ${rssOk ? "no growth" : "GROWTH"} |`,
+    `| file descriptors | ${fdFirst} | ${fdLast} | ${Math.min(...samples.map((s) => s.fds))} | ${Math.max(...samples.map((s) => s.fds))} | ${fdTrend.projected >= 0 ? "+" : ""}${fmt(fdTrend.projected)} | +${FD_TOL} | ${fdOk ? "no growth" : "GROWTH"} |`,
     "",
-    `Verdict: **${pass ? "pass" : "FAIL"}**${final.lastErrors?.length ? ` (first errors: ${final.lastErrors.slice(0, 3).join("; ")})` : ""}. Tolerances (see bench/soak/run.ts): RSS may breathe by max(16 MiB, 10 %) between the first and last third (V8 heap sizing between collections), descriptors by 8 (connections in flight at the sampling instant). Sensitivity of this run: a leak of ${leakFloorBytes < 1024 ? `${fmt(leakFloorBytes, 0)} bytes` : `${fmt(leakFloorBytes / 1024)} KiB`} or more per TCP connection (${conns} connections), or of one descriptor per connection, would have failed it.`,
+    `RSS window floors (MiB, ${rssTrend.points.length} windows after a ${fmt(warmupS, 0)} s warm-up): ${rssTrend.points.map((p) => fmt(p.v, 0)).join(" ")}.`,
+    "",
+    `Verdict: **${pass ? "pass" : "FAIL"}**${final.lastErrors?.length ? ` (first errors: ${final.lastErrors.slice(0, 3).join("; ")})` : ""}. The check (see bench/soak/run.ts): a Theil–Sen trend through per-window RSS floors (the level after collections, so V8's sawtooth does not count) and descriptor medians, projected over the span after the warm-up, within RSS +max(16 MiB, 10 %) and descriptors +6. Sensitivity of this run: a leak of ${leakFloorBytes < 1024 ? `${fmt(leakFloorBytes, 0)} bytes` : `${fmt(leakFloorBytes / 1024)} KiB`} or more per TCP connection (${conns} connections), or of one descriptor per connection, would have failed it.`,
     "",
   ];
   // Long fault runs recorded by hand (bench/soak/long-runs.md) follow the soak figures.
@@ -232,7 +237,7 @@ try {
   console.log(md);
   if (RECORD) writeFileSync(join(here, "RESULTS.fragment.md"), md);
   writeFileSync(join(dir, "samples.json"), JSON.stringify(samples));
-  if (process.env.SOAK_SAMPLES_OUT) writeFileSync(process.env.SOAK_SAMPLES_OUT, JSON.stringify({ samples, counts: c }));
+  if (process.env.SOAK_SAMPLES_OUT) writeFileSync(process.env.SOAK_SAMPLES_OUT, JSON.stringify({ samples, counts: c, rssTrend, fdTrend }));
 } catch (e) {
   console.error(`soak failed: ${(e as Error).stack ?? e}`);
   exitCode = 1;
