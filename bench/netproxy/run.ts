@@ -10,6 +10,7 @@
  * Usage (root): bash bench/netproxy/run.sh            bounded CI form (short runs)
  *               bash bench/netproxy/run.sh --full     full form (10 s iperf3 runs, 10 s rate runs)
  *               ... --only netproxy,slirp4netns      subset of variants
+ *               ... --measure h2g,cps --mtu 1500    subset of measurements / MTUs (prints only)
  *               ... --reps N                         repetitions per measurement, best reported
  *                                                    (default 1, 2 with --full)
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
@@ -17,7 +18,7 @@
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { cpus, loadavg, release } from "node:os";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -34,6 +35,13 @@ const only = onlyArg > 0 ? process.argv[onlyArg + 1]!.split(",") : ["veth", "sli
 const IPERF_SECS = full ? 10 : 2;
 const RATE_SECS = full ? 10 : 3;
 const IDLE_CONNS = 1000;
+const listArg = (flag: string, all: string[]) => {
+  const i = process.argv.indexOf(flag);
+  return i > 0 ? process.argv[i + 1]!.split(",") : all;
+};
+/** Measurements to take (`--measure idle,cps,g2h,h2g`) and MTUs (`--mtu 1500,65520`); subsets only print. */
+const MEASURE = new Set(listArg("--measure", ["idle", "cps", "g2h", "h2g"]));
+const MTUS = listArg("--mtu", ["1500", "65520"]).map(Number);
 const repsArg = process.argv.indexOf("--reps");
 /** Repetitions per measurement; the best is reported (other work on the machine only slows runs down). */
 const REPS = repsArg > 0 ? Math.max(1, Number(process.argv[repsArg + 1])) : full ? 2 : 1;
@@ -225,19 +233,21 @@ interface Row {
 
 async function measure(variant: Variant, dir: string): Promise<Row> {
   const row: Row = { variant, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, idleOpen: NaN };
-  for (const mtu of [1500, 65520]) {
+  for (const mtu of MTUS) {
     const env = await setup(variant, mtu, dir);
     try {
       if (mtu === 1500) {
         // Idle RSS first, on a fresh process, before throughput runs grow the heap.
-        const r = await idleRss(env);
-        row.rssBeforeMb = r.before / 1024;
-        row.rssIdleMb = r.after / 1024;
-        row.idleOpen = r.open;
-        row.cps = await best(() => rate(env));
+        if (MEASURE.has("idle")) {
+          const r = await idleRss(env);
+          row.rssBeforeMb = r.before / 1024;
+          row.rssIdleMb = r.after / 1024;
+          row.idleOpen = r.open;
+        }
+        if (MEASURE.has("cps")) row.cps = await best(() => rate(env));
       }
-      const g2h = await best(() => iperf(env, false));
-      const h2g = await best(() => iperf(env, true));
+      const g2h = MEASURE.has("g2h") ? await best(() => iperf(env, false)) : NaN;
+      const h2g = MEASURE.has("h2g") ? await best(() => iperf(env, true)) : NaN;
       if (mtu === 1500) {
         row.g2h1500 = g2h;
         row.h2g1500 = h2g;
@@ -246,6 +256,11 @@ async function measure(variant: Variant, dir: string): Promise<Row> {
         row.h2g65520 = h2g;
       }
     } finally {
+      if (env.pid !== null && variant === "netproxy" && nodeFlags.length) {
+        // A graceful stop first, so flags such as --cpu-prof get to write their output.
+        process.kill(env.pid, "SIGTERM");
+        for (let i = 0; i < 100 && existsSync(`/proc/${env.pid}`); i++) await sleep(100);
+      }
       await env.topo.destroy();
       live.delete(env.topo);
     }
@@ -291,7 +306,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const transport: TransportResult[] = [];
-if (only.includes("netproxy")) for (const mtu of [1500, 65520]) transport.push(await measureTransport(mtu, full ? 5 : 2));
+if (only.includes("netproxy") && !process.argv.includes("--no-transport")) for (const mtu of MTUS) transport.push(await measureTransport(mtu, full ? 5 : 2));
 const slirp = rows.find((r) => r.variant === "slirp4netns");
 const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a) && Number.isFinite(b) ? ` (${(a / b).toFixed(2)}×)` : "");
 const lines = [
@@ -319,5 +334,5 @@ const lines = [
 ];
 const md = lines.join("\n");
 // The recorded fragment is the side-by-side comparison; subset runs only print.
-if (rows.length === 3 && full) writeFileSync(join(here, "RESULTS.fragment.md"), md);
+if (rows.length === 3 && full && MEASURE.size === 4 && MTUS.length === 2) writeFileSync(join(here, "RESULTS.fragment.md"), md);
 console.log(md);

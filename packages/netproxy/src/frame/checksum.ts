@@ -3,7 +3,7 @@
  * Sums are kept as unfolded 32-bit-safe accumulators and folded once at the end.
  */
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+import { instantiateSimdChecksum, SIMD_CHUNK, type SimdChecksum } from "./checksum-simd.js";
 
 function swap16(x: number): number {
   return ((x & 0xff) << 8) | (x >>> 8);
@@ -19,30 +19,33 @@ function sumBytes(buf: Uint8Array, off: number, len: number): number {
   return sum;
 }
 
+/** Inputs at least this long go through the SIMD kernel (below it, the copy costs more than it saves). */
+const SIMD_MIN = 128;
+let simd: SimdChecksum | null = null;
+
 /**
  * Add the bytes `buf[off, off+len)` as big-endian 16-bit words to `acc` (odd tail padded with 0).
- * Long, 4-byte-aligned even-offset runs are summed as native 32-bit words (the one's-complement
- * sum is byte-order independent, RFC 1071 §2(B)); the result is always an unfolded
- * big-endian-word accumulator below 2^53.
+ * Long runs are copied into the WebAssembly kernel's memory and summed there with SIMD as
+ * little-endian words (the one's-complement sum is byte-order independent, RFC 1071 §2(B): the
+ * folded result is swapped back); the result is always an unfolded big-endian-word accumulator
+ * below 2^53.
  */
 export function sumWords(buf: Uint8Array, off: number, len: number, acc = 0): number {
-  if (len < 64) return acc + sumBytes(buf, off, len);
-  const abs = buf.byteOffset + off;
-  const lead = (4 - (abs & 3)) & 3;
-  if (lead & 1 || !LITTLE_ENDIAN) return acc + sumBytes(buf, off, len);
-  // Leading 0 or 2 bytes to reach 4-byte alignment (even: word phase is preserved).
-  let sum = sumBytes(buf, off, lead);
-  const words = (len - lead) >>> 2;
-  const u32 = new Uint32Array(buf.buffer, abs + lead, words);
-  let wide = 0;
-  for (let k = 0; k < words; k++) wide += u32[k]!;
-  // Fold the little-endian 32-bit sum to 16 bits, then swap to big-endian word order.
-  let folded = (wide % 0x10000) + Math.floor(wide / 0x10000);
-  while (folded > 0xffff) folded = (folded & 0xffff) + (folded >>> 16);
-  sum += swap16(folded);
-  const done = lead + words * 4;
-  sum += sumBytes(buf, off + done, len - done);
-  return acc + sum;
+  if (len < SIMD_MIN) return acc + sumBytes(buf, off, len);
+  simd ??= instantiateSimdChecksum();
+  let le = 0;
+  let done = 0;
+  // Whole 32-byte blocks through the kernel, chunk by chunk (even lengths keep the word phase).
+  const bulk = len & ~31;
+  while (done < bulk) {
+    const n = Math.min(SIMD_CHUNK, bulk - done);
+    simd.mem.set(buf.subarray(off + done, off + done + n), 0);
+    le += simd.sum(n);
+    done += n;
+  }
+  let folded = le;
+  while (folded > 0xffff) folded = (folded % 0x10000) + Math.floor(folded / 0x10000);
+  return acc + swap16(folded) + sumBytes(buf, off + done, len - done);
 }
 
 /** Fold an accumulator to 16 bits and take the one's complement: the value to put on the wire. */
