@@ -15,9 +15,20 @@
  *   pnpm exec tsx --conditions=@sandbox/source bench/fuzz/run.ts --inputs 10000000 [--parser NAME[,NAME]]
  *     [--seed N] [--max-seconds S] [--hang-seconds S] [--results-dir DIR] [--list]
  *   ... bench/fuzz/run.ts --top-up --inputs 10000000 [--until ISO-TIME] ...
- *                                     run, per parser, only what the recorded runs lack (fresh seed)
+ *                                     run, per parser, only what the recorded runs lack (fresh seed);
+ *                                     nothing starts after --until, and a run going then stops
  *   ... bench/fuzz/run.ts --report      rewrite bench/fuzz/RESULTS.fragment.md from bench/fuzz/results/*.json
  * Every finished parser appends one JSON file under bench/fuzz/results/.
+ *
+ * Pausing a long run (e.g. while throughput benchmarks need a quiet machine): with --top-up the
+ * driver writes its process group id to --pid-file (default /tmp/fuzz.pid). Start it as its own
+ * group, at low priority:
+ *   setsid nice -n 19 node --conditions=@sandbox/source --import tsx bench/fuzz/run.ts --top-up --inputs 10000000 > /tmp/fuzz.log 2>&1 &
+ * then `kill -STOP -$(cat /tmp/fuzz.pid)` pauses the driver and its child, and
+ * `kill -CONT -$(cat /tmp/fuzz.pid)` resumes them (note the minus: the whole group). The
+ * watchdog takes a tick that comes far later than its 500 ms interval as such a pause and does
+ * not count it towards a hang; the paused time is recorded (pausedSeconds) and left out of
+ * `seconds` and inputs/s.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -25,6 +36,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTargets } from "./targets.js";
+import { HangWatchdog } from "./watchdog.js";
 import type { FuzzTarget } from "../../packages/netproxy/test/fuzz/lib/target.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +59,16 @@ const SELFTEST_TARGETS: FuzzTarget[] = [
         },
       };
     },
+  },
+  {
+    name: "selftest-steady",
+    description: "driver self-test: every input takes ~1 ms of CPU (a run long enough to pause)",
+    open: () => ({
+      step() {
+        const end = performance.now() + 1;
+        while (performance.now() < end);
+      },
+    }),
   },
   {
     name: "selftest-crash",
@@ -83,7 +105,10 @@ interface ParserResult {
   seed: number;
   requested: number;
   inputs: number;
+  /** Running time: wall time minus the time the process group was paused (SIGSTOP). */
   seconds: number;
+  /** Wall time the watchdog saw the process group paused (absent in runs before it was counted). */
+  pausedSeconds?: number;
   inputsPerSecond: number;
   crashes: number;
   hangs: number;
@@ -113,6 +138,18 @@ function rssMB(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Write this process's group id (the leader's pid; `setsid` makes the driver its own leader) so
+ * that `kill -STOP -$(cat FILE)` pauses the driver and its child together.
+ */
+function writePidFile(file: string): void {
+  // /proc/self/stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces, so split after ")".
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+  writeFileSync(file, `${pgrp}\n`);
+  console.log(`process group ${pgrp} written to ${file}${pgrp === process.pid ? "" : ` (not this process ${process.pid}: start the driver with setsid so the group is only the driver)`}`);
 }
 
 // ---------------------------------------------------------------- child
@@ -174,7 +211,8 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
     execArgv: process.execArgv,
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  let lastMsg = performance.now();
+  console.log(`started ${name}: seed ${seed}, ${inputs} inputs, child pid ${c.pid}`);
+  const watchdog = new HangWatchdog(500, hangSeconds * 1000, performance.now());
   let latest: Progress = { kind: "progress", done: 0, heapMB: 0, arrayBuffersMB: 0, slowestMs: 0, slowestStep: -1, failures: 0 };
   let maxRss = 0;
   let rssAt10s = 0;
@@ -184,7 +222,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
   let finished = false;
   let hang = false;
   c.on("message", (m: Progress) => {
-    lastMsg = performance.now();
+    watchdog.progress(performance.now());
     latest = m;
     maxHeap = Math.max(maxHeap, m.heapMB);
     maxRss = Math.max(maxRss, m.rssMB ?? 0);
@@ -192,20 +230,24 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
     if (m.kind === "done") finished = true;
   });
   const sampler = setInterval(() => {
+    const now = performance.now();
+    const hung = watchdog.tick(now);
+    const running = now - t0 - watchdog.paused;
     if (c.pid) {
       const rss = rssMB(c.pid);
       maxRss = Math.max(maxRss, rss);
-      if (rssAt10s === 0 && performance.now() - t0 > 10_000) rssAt10s = rss;
-      if (rss > 0 && performance.now() - t0 > 20_000 * (rssSeries.length + 1)) rssSeries.push(Number(rss.toFixed(1)));
+      if (rssAt10s === 0 && running > 10_000) rssAt10s = rss;
+      if (rss > 0 && running > 20_000 * (rssSeries.length + 1)) rssSeries.push(Number(rss.toFixed(1)));
     }
-    if (!finished && performance.now() - lastMsg > hangSeconds * 1000) {
+    if (hung && !finished) {
       hang = true;
       c.kill("SIGKILL");
     }
   }, 500);
   const code = await new Promise<number | null>((r) => c.on("exit", (code) => r(code)));
   clearInterval(sampler);
-  const seconds = (performance.now() - t0) / 1000;
+  const pausedSeconds = watchdog.paused / 1000;
+  const seconds = (performance.now() - t0) / 1000 - pausedSeconds;
   const done = latest.done;
   const crashedChild = !finished && !hang;
   if (hang) firstFailures.push(`hang: no progress for ${hangSeconds} s after step ${done} (seed ${seed})`);
@@ -216,6 +258,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
     requested: inputs,
     inputs: done,
     seconds: Number(seconds.toFixed(1)),
+    pausedSeconds: Number(pausedSeconds.toFixed(1)),
     inputsPerSecond: Math.round(done / seconds),
     crashes: latest.failures + (crashedChild ? 1 : 0),
     hangs: hang ? 1 : 0,
@@ -355,6 +398,7 @@ async function main(): Promise<void> {
   // --top-up: run only what the recorded runs lack towards --inputs per parser, each time with a
   // fresh seed (one past the highest recorded), and start nothing after --until (ISO time).
   const topUp = process.argv.includes("--top-up");
+  if (topUp) writePidFile(arg("pid-file") ?? "/tmp/fuzz.pid");
   const until = arg("until") ? Date.parse(arg("until")!) : Infinity;
   const recorded = () => readdirSync(resultsDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(readFileSync(join(resultsDir, f), "utf8")) as ParserResult);
   for (const name of wanted) {
@@ -371,7 +415,8 @@ async function main(): Promise<void> {
       runInputs = inputs - have;
       runSeed = Math.max(seed - 1, ...prior.map((r) => r.seed)) + 1;
     }
-    const r = await runOne(name, runSeed, runInputs, maxSeconds, hangSeconds);
+    // A run in progress at --until stops there too (recorded as stopped by time).
+    const r = await runOne(name, runSeed, runInputs, Math.min(maxSeconds, (until - Date.now()) / 1000), hangSeconds);
     results.push(r);
     writeFileSync(join(resultsDir, `${r.startedAt.replace(/[:.]/g, "-")}-${name}.json`), JSON.stringify(r, null, 2) + "\n");
     console.log(table([r]).split("\n")[2]);

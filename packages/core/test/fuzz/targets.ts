@@ -125,26 +125,49 @@ function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)
   return out;
 }
 
+/**
+ * `root` with the node at `path` replaced (or deleted), or `root` itself when the path does not
+ * lead through objects. Copies only the containers along the path (the rest is shared), so the
+ * result is the same JSON value a deep clone would give, without cloning the whole document on
+ * every mutation (that clone was most of the harness's time).
+ */
 function setAt(root: Json, path: (string | number)[], value: Json | typeof DELETE): Json {
   if (path.length === 0) return value === DELETE ? {} : value;
   if (!root || typeof root !== "object") return root;
-  const clone = structuredClone(root) as Record<string | number, unknown>;
-  let cur = clone as Record<string | number, unknown>;
-  for (const seg of path.slice(0, -1)) {
-    const nextNode = cur[seg];
-    if (!nextNode || typeof nextNode !== "object") return root;
-    cur = nextNode as Record<string | number, unknown>;
+  return setIn(root as object, path, 0, value) ?? root;
+}
+
+/** A shallow copy of a container (own enumerable members, as a clone keeps them). */
+function shallow(node: object): Record<string | number, unknown> {
+  return (Array.isArray(node) ? node.slice() : { ...node }) as Record<string | number, unknown>;
+}
+
+/** Set an own member (an own property even for "__proto__", as JSON.parse would make it). */
+function own(cur: Record<string | number, unknown>, key: string | number, value: unknown): void {
+  if (Array.isArray(cur) && typeof key === "number") cur[key] = value;
+  else Object.defineProperty(cur, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** The copy of `node` with path[i..] set, or undefined when the path is not there. */
+function setIn(node: object, path: (string | number)[], i: number, value: Json | typeof DELETE): Json | undefined {
+  const seg = path[i]!;
+  if (i < path.length - 1) {
+    const nextNode = (node as Record<string | number, unknown>)[seg];
+    if (!nextNode || typeof nextNode !== "object") return undefined;
+    const sub = setIn(nextNode, path, i + 1, value);
+    if (sub === undefined) return undefined;
+    const copy = shallow(node);
+    own(copy, seg, sub);
+    return copy;
   }
-  const last = path[path.length - 1]!;
   // JSON arrays have no named members: never give one a key like "constructor".
-  if (Array.isArray(cur) && typeof last !== "number") return root;
+  if (Array.isArray(node) && typeof seg !== "number") return undefined;
+  const copy = shallow(node);
   if (value === DELETE) {
-    if (Array.isArray(cur)) cur.splice(Number(last), 1);
-    else delete cur[last];
-  } else if (Array.isArray(cur) && typeof last === "number") cur[last] = value;
-  // An own property even for "__proto__", as JSON.parse would make it.
-  else Object.defineProperty(cur, last, { value, enumerable: true, writable: true, configurable: true });
-  return clone;
+    if (Array.isArray(copy)) copy.splice(Number(seg), 1);
+    else delete copy[seg];
+  } else own(copy, seg, value);
+  return copy;
 }
 
 const DELETE = Symbol("delete");

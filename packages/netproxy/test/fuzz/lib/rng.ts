@@ -53,8 +53,27 @@ export class Rng {
 
   /** `n` random bytes. */
   bytes(n: number): Uint8Array {
+    // The low byte of n successive u32() draws, with the generator state held in locals: the same
+    // bytes and final state as calling u32() n times, ~5x faster (the big fuzz inputs spent most
+    // of their time here).
     const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    for (let i = 0; i < n; i++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      out[i] = t & 0xff;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return out;
   }
 
