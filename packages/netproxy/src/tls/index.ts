@@ -7,4 +7,4 @@ export { UpstreamTrust, hostTrustedRoots, guestTrustBundle, splitPemCertificates
 export { L7Interceptor, quicBlockedUdpPorts, isQuicBlocked, type L7Event, type L7Options } from "./interceptor.js";
 export { createDotHandler, serveDot, type DotOptions } from "./dot.js";
 export { duplexPair } from "./duplex-pair.js";
-export { createL7Services, l7EventToViolation, type L7Services, type L7ServicesOptions } from "./services.js";
+export { createL7Services, l7EventToControl, l7EventToViolation, type L7Services, type L7ServicesOptions } from "./services.js";

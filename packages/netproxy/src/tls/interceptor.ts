@@ -26,6 +26,9 @@ export type L7Event =
       readonly type: "tls";
       readonly action: "intercept" | "bypass" | "deny" | "no_sni" | "upstream_error" | "guest_error" | "passthrough";
       readonly sni: string | null;
+      /** The guest's address and source port. */
+      readonly src: string;
+      readonly srcPort: number;
       readonly dst: string;
       readonly dstPort: number;
       readonly reason: string;
@@ -96,6 +99,11 @@ export function isQuicBlocked(tls: Pick<TlsConfig, "enabled" | "intercepted_port
   return tls.enabled && tls.block_quic_on_intercept && tls.intercepted_ports.includes(port);
 }
 
+/** The addresses an L7 event reports. */
+function endpoints(flow: InterceptedFlow): { src: string; srcPort: number; dst: string; dstPort: number } {
+  return { src: formatIp(flow.guestIp), srcPort: flow.guestPort, dst: formatIp(flow.dstIp), dstPort: flow.dstPort };
+}
+
 function sameIp(a: IpAddr, b: IpAddr | undefined): boolean {
   return b !== undefined && formatIp(unmapIp(a)) === formatIp(unmapIp(b));
 }
@@ -139,9 +147,8 @@ export class L7Interceptor implements FlowInterceptor {
 
   /** The stack's hook: returns the duplex standing for the flow's upstream, or null to FIN. */
   async intercept(flow: InterceptedFlow): Promise<Duplex | null> {
-    const dst = formatIp(flow.dstIp);
     if (flow.decision.verdict !== "allow") {
-      this.emit({ type: "tls", action: "deny", sni: flow.sni, dst, dstPort: flow.dstPort, reason: flow.decision.reason });
+      this.emit({ type: "tls", action: "deny", sni: flow.sni, ...endpoints(flow), reason: flow.decision.reason });
       return null;
     }
     const [stackEnd, mine] = duplexPair();
@@ -157,8 +164,7 @@ export class L7Interceptor implements FlowInterceptor {
    * Returns false when the flow is refused outright (no SNI on an intercepted port).
    */
   handle(guest: Duplex, flow: InterceptedFlow): boolean {
-    const dst = formatIp(flow.dstIp);
-    const base = { dst, dstPort: flow.dstPort };
+    const base = endpoints(flow);
     if (this.ports.has(flow.dstPort)) {
       const hello = parseClientHello(flow.firstBytes);
       const sni = canonicalSni(hello.kind === "hello" ? hello.sni : (flow.sni ?? undefined));
@@ -224,7 +230,7 @@ export class L7Interceptor implements FlowInterceptor {
   }
 
   private async mitm(guestRaw: Duplex, flow: InterceptedFlow, sni: string, secrets: L7Options["secrets"]): Promise<void> {
-    const base = { sni, dst: formatIp(flow.dstIp), dstPort: flow.dstPort };
+    const base = { sni, ...endpoints(flow) };
     const hello = parseClientHello(flow.firstBytes);
     const offered = hello.kind === "hello" ? hello.alpn.filter((p) => p === "h2" || p === "http/1.1") : [];
     const timer = setTimeout(() => {

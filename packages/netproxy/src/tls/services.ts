@@ -2,12 +2,13 @@
  * One call that turns the `tls`, `secrets` and `trust_host_cas` sections of a canonical network
  * config into what the stack takes: the FlowInterceptor, the DoT handler, the UDP ports to drop
  * for QUIC blocking, the CA the guest must trust — and a mapping of L7 events onto the control
- * channel's `violation` events.
+ * channel's `tls` and `violation` events.
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { IpAddr, SecretsConfig, TlsConfig } from "@sandbox/core";
 import type { DnsHandler } from "../dns/handler.js";
+import type { Event } from "../gen/control.js";
 import type { DotHandler } from "../stack/types.js";
 import { loadOrCreateCa } from "./ca.js";
 import { createDotHandler } from "./dot.js";
@@ -88,11 +89,12 @@ export async function createL7Services(o: L7ServicesOptions): Promise<L7Services
 }
 
 /**
- * The control channel's view of an L7 event: secret violations, Host/SNI mismatches, missing SNI
- * and upstream TLS failures become `violation` events; interception and bypass decisions have no
- * control event kind yet (null).
+ * The control channel's view of an L7 event: interception and bypass decisions become `tls`
+ * events; secret violations, Host/SNI mismatches, missing SNI and upstream TLS failures become
+ * `violation` events; a policy deny (already a stack `flow` event) and guest-side handshake
+ * failures have none (null).
  */
-export function l7EventToViolation(e: L7Event): { violation: { kind: string; detail: string } } | null {
+export function l7EventToControl(e: L7Event): Event | null {
   switch (e.type) {
     case "secret_violation":
       return {
@@ -104,8 +106,24 @@ export function l7EventToViolation(e: L7Event): { violation: { kind: string; det
     case "http_block":
       return { violation: { kind: /SNI/.test(e.reason) ? "sni_mismatch" : "http_malformed", detail: `${e.sni ?? e.dst}:${e.dstPort}: ${e.reason}` } };
     case "tls":
+      if ((e.action === "intercept" || e.action === "bypass") && e.sni !== null) {
+        return {
+          tls: {
+            action: e.action === "intercept" ? "intercepted" : "bypassed",
+            sni: e.sni,
+            src_ip: e.src,
+            src_port: e.srcPort,
+            dst_ip: e.dst,
+            dst_port: e.dstPort,
+            reason: e.reason,
+          },
+        };
+      }
       if (e.action === "no_sni") return { violation: { kind: "no_sni", detail: `${e.dst}:${e.dstPort}: ${e.reason}` } };
       if (e.action === "upstream_error") return { violation: { kind: "upstream_tls", detail: `${e.sni}@${e.dst}:${e.dstPort}: ${e.reason}` } };
       return null;
   }
 }
+
+/** The former name of {@link l7EventToControl} (it now also returns `tls` events). */
+export const l7EventToViolation = l7EventToControl;

@@ -40,6 +40,7 @@ const valid: Record<string, unknown> = {
     event: { seq: 1, time_ms: 2, event: { flow: { verdict: "allow", direction: "egress", protocol: "icmpv4", src_ip: "172.16.0.2", dst_ip: "1.1.1.1", rule: 0, reason: "rule 0" } } },
   },
   "dns event": { event: { seq: 2, time_ms: 3, event: { dns: { outcome: "denied", transport: "udp", name: "evil.example", qtype: 1, resolver: "172.16.0.1", reason: "rule 1 denies" } } } },
+  "tls event": { event: { seq: 4, time_ms: 5, event: { tls: { action: "intercepted", sni: "api.example.com", src_ip: "172.16.0.2", src_port: 40000, dst_ip: "93.184.216.34", dst_port: 443, reason: "terminated with a leaf for the SNI" } } } },
   "link down": { event: { seq: 3, time_ms: 4, event: { link: { state: "down", transport: "netns:/run/netns/x", error: "helper exited" } } } },
 };
 
@@ -50,6 +51,7 @@ const invalid: Record<string, [unknown, string]> = {
   "port out of range": [{ command: { id: 1, command: { add_published_port: { host_port: 65536, guest_port: 1 } } } }, "command.command.add_published_port.host_port"],
   "extra key": [{ command: { id: 1, command: { remove_published_port: { host_port: 1, colour: "red" } } } }, "command.command.remove_published_port"],
   "bad verdict": [{ event: { seq: 1, time_ms: 1, event: { flow: { verdict: "maybe", direction: "egress", protocol: "tcp", src_ip: "a", dst_ip: "b", reason: "r" } } } }, "event.event.flow.verdict"],
+  "tls event without an SNI": [{ event: { seq: 1, time_ms: 1, event: { tls: { action: "bypassed", src_ip: "a", src_port: 1, dst_ip: "b", dst_port: 443, reason: "r" } } } }, "event.event.tls"],
   "counter name not snake_case": [
     { event: { seq: 1, time_ms: 1, event: { counters: { uptime_ms: 1, transport: "t", link: { rx_frames: 0, rx_bytes: 0, tx_frames: 0, tx_bytes: 0, rx_oversize: 0, tx_dropped: 0 }, counters: { TcpActive: 1 }, published_ports: [] } } } },
     "event.event.counters.counters",

@@ -253,6 +253,34 @@ describe("DNS forwarder over real UDP/TCP upstreams on 127.0.0.1", () => {
     h.close();
   });
 
+  it("emits exactly one event per guest message, for each of the nine outcomes", async () => {
+    script = (qq) => {
+      const name = qq.questions![0]!.name;
+      if (name === "silent.example") return null;
+      return { type: "response", answers: [{ name, type: "A", ttl: 60, data: name === "rebind.example" ? "10.0.0.1" : "93.184.216.34" }] } as dnsPacket.Packet;
+    };
+    const { h, events } = setup({ gateway: { ipv4: GW.ipv4 }, timeout: 150 });
+    const two = dnsPacket.encode({ id: 5, type: "query", questions: [{ name: "a.example", type: "A" }, { name: "b.example", type: "A" }] });
+    const messages: [Uint8Array, typeof ctx | (typeof ctx & { resolverIp: IpAddr }), string][] = [
+      [q("ok.example", "A"), ctx, "forwarded"],
+      [q("evil.com", "A"), ctx, "denied"],
+      [q("ok.example", "A"), { ...ctx, resolverIp: parseIp("10.9.9.9")! }, "resolver_denied"],
+      [q("rebind.example", "A"), ctx, "rebind_blocked"],
+      [q("v6.example", "AAAA"), ctx, "nodata_inactive_family"],
+      [q("host.microsandbox.internal", "A"), ctx, "host_alias"],
+      [q("silent.example", "A"), ctx, "servfail"],
+      [two, ctx, "formerr"],
+      [Uint8Array.of(1, 2, 3), ctx, "dropped"],
+    ];
+    for (const [msg, c, outcome] of messages) {
+      const before = events.length;
+      await h.handle(msg, c);
+      expect(events.slice(before).map((e) => e.outcome), outcome).toEqual([outcome]);
+      expect(events.at(-1)!.reason.length).toBeGreaterThan(0);
+    }
+    h.close();
+  });
+
   it("checks a guest-chosen resolver against egress policy and forwards directly to it", async () => {
     script2 = (qq) => ({ type: "response", answers: [{ name: qq.questions![0]!.name, type: "A", ttl: 60, data: "93.184.216.77" }] } as dnsPacket.Packet);
     const { h, events } = setup();

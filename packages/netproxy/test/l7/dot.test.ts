@@ -14,7 +14,8 @@ import type { AddressInfo } from "node:net";
 import { generateCa } from "../../src/tls/ca.js";
 import { LeafCache } from "../../src/tls/leaf-cache.js";
 import { createDotHandler } from "../../src/tls/dot.js";
-import { createL7Services, l7EventToViolation } from "../../src/tls/services.js";
+import { createL7Services, l7EventToControl } from "../../src/tls/services.js";
+import { Event as ControlEvent } from "../../src/gen/control.js";
 import { startUpstream, type TestUpstream } from "../dns/upstream-helper.js";
 
 const GW = { ipv4: "172.16.0.1" };
@@ -112,9 +113,34 @@ describe("createL7Services", () => {
       expect(off).toEqual({ blockUdpPorts: [], guestTrustPem: "" });
       const secretsOnly = await createL7Services({ tls: TlsConfig.parse({}), secrets: SecretsConfig.parse({ secrets: [{ env_var: "K", value: "v", allowed_hosts: ["any"] }] }), trustHostCas: false, gateway: GW, cache, caDir: dir });
       expect(secretsOnly.interceptor!.intercepts({ guestIp: parseIp("172.16.0.2")!, guestPort: 1, dstIp: parseIp("1.2.3.4")!, dstPort: 80 })).toBe(true);
-      expect(l7EventToViolation({ type: "secret_violation", action: "block", envVar: "K", placeholder: "$MSB_K", location: "header", form: "raw", dst: "1.2.3.4", dstPort: 443 })).toMatchObject({ violation: { kind: "secret_leak" } });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("L7 events on the control channel", () => {
+  const at = { src: "172.16.0.2", srcPort: 40000, dst: "93.184.216.34", dstPort: 443 };
+  it("maps interception and bypass to schema-valid `tls` events", () => {
+    const i = l7EventToControl({ type: "tls", action: "intercept", sni: "api.example.test", ...at, reason: "terminated" });
+    expect(i).toEqual({ tls: { action: "intercepted", sni: "api.example.test", src_ip: "172.16.0.2", src_port: 40000, dst_ip: "93.184.216.34", dst_port: 443, reason: "terminated" } });
+    const b = l7EventToControl({ type: "tls", action: "bypass", sni: "pinned.example.test", ...at, reason: "bypass" });
+    expect(b).toMatchObject({ tls: { action: "bypassed", sni: "pinned.example.test" } });
+    for (const e of [i, b]) expect(ControlEvent.safeParse(e).success).toBe(true);
+  });
+
+  it("maps secret violations, SNI mismatches, missing SNI and upstream failures to `violation` events", () => {
+    const cases = [
+      [l7EventToControl({ type: "secret_violation", action: "block", envVar: "K", placeholder: "$MSB_K", location: "header", form: "raw", dst: "1.2.3.4", dstPort: 443 }), "secret_leak"],
+      [l7EventToControl({ type: "http_block", reason: 'Host "a" does not match the SNI "b"', sni: "b", dst: "1.2.3.4", dstPort: 443 }), "sni_mismatch"],
+      [l7EventToControl({ type: "tls", action: "no_sni", sni: null, ...at, reason: "no SNI" }), "no_sni"],
+      [l7EventToControl({ type: "tls", action: "upstream_error", sni: "a.example", ...at, reason: "bad cert" }), "upstream_tls"],
+    ] as const;
+    for (const [e, kind] of cases) {
+      expect(e).toMatchObject({ violation: { kind } });
+      expect(ControlEvent.safeParse(e).success).toBe(true);
+    }
+    // A policy deny is the stack's `flow` event already.
+    expect(l7EventToControl({ type: "tls", action: "deny", sni: "evil.example", ...at, reason: "rule 0" })).toBeNull();
   });
 });
