@@ -204,3 +204,22 @@ describe("request filter: heads fed a byte at a time", () => {
     expect(r.out).toBe("GET / HTTP/1.1\r\nHost: api.openai.com\r\n\r\nGET /b HTTP/1.1\r\nHost: api.openai.com\r\n\r\n");
   });
 });
+
+describe("request filter: no Host header on an intercepted connection (vectors secret-004, secret-007)", () => {
+  it("forwards it, judged by the SNI: substituted towards an allowed SNI, unchanged without a placeholder", () => {
+    const r = run("api.openai.com", ["GET /v1 HTTP/1.1\r\nAuthorization: Bearer $OPENAI_KEY\r\n\r\n"]);
+    expect(r.block).toBeUndefined();
+    expect(r.out).toBe("GET /v1 HTTP/1.1\r\nAuthorization: Bearer sk-real-openai\r\n\r\n");
+    const plain = run("api.openai.com", ['POST / HTTP/1.1\r\nContent-Length: 15\r\n\r\n{"key": "$KEY"}']);
+    expect(plain.block).toBeUndefined();
+    expect(plain.out).toBe('POST / HTTP/1.1\r\nContent-Length: 15\r\n\r\n{"key": "$KEY"}');
+  });
+
+  it("still blocks a placeholder towards an SNI its secret is not allowed for, and a second Host", () => {
+    const r = run("evil.example", ["GET / HTTP/1.1\r\nAuthorization: Bearer $OPENAI_KEY\r\n\r\n"]);
+    expect(r.block).toMatchObject({ action: "block-and-log", violation: { envVar: "OPENAI", location: "header" } });
+    expect(r.out).toBe("");
+    const two = run("api.openai.com", ["GET / HTTP/1.1\r\nHost: api.openai.com\r\nHost: api.openai.com\r\n\r\n"]);
+    expect(two.block?.reason).toMatch(/at most one Host/);
+  });
+});

@@ -59,6 +59,16 @@ describe("H2Filter", () => {
     expect(b.ok && b.fields[0]).toMatchObject({ name: "x-k", value: "real" });
   });
 
+  it("judges a request without :authority or host by the SNI (as HTTP/1 without Host, vectors secret-004/007)", () => {
+    const noAuthority = encodeLiterals([f(":method", "GET"), f(":scheme", "https"), f(":path", "/p"), f("authorization", "Bearer $KEY")]);
+    const ok = filter("api.test").push(Buffer.concat([H2_PREFACE, frame(1, 0x5, 1, noAuthority)]));
+    expect(ok.block).toBeUndefined();
+    const d = new HpackDecoder().decode(frames(ok.out)[0]!.payload);
+    expect(d.ok && d.fields.find((x) => x.name === "authorization")).toMatchObject({ value: "Bearer real" });
+    const other = filter("other.test").push(Buffer.concat([H2_PREFACE, frame(1, 0x5, 1, noAuthority)]));
+    expect(other.block).toMatchObject({ action: "block-and-log", violation: { envVar: "K" } });
+  });
+
   it("blocks :authority mismatch, PUSH_PROMISE, stray CONTINUATION, a bad preface and DATA violations", () => {
     expect(filter("api.test").push(Buffer.concat([H2_PREFACE, frame(1, 0x5, 1, req("evil.test"))])).block?.reason).toMatch(/does not match the SNI/);
     expect(filter("api.test").push(Buffer.concat([H2_PREFACE, frame(5, 0x4, 1, Buffer.alloc(4))])).block).toBeDefined();
