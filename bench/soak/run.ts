@@ -3,6 +3,7 @@
  * are sampled, then a growth check.
  *
  *   guest ns --TAP-- netproxy (proxy ns) --veth-- pub ns 198.51.100.10 (test host: echo, sink, HTTP, UDP echo, DNS)
+ *   (the netns world of the netproxy tests, packages/netproxy/test/integration/world.ts)
  *
  * The load (bench/soak/load.ts, run in the guest ns): TCP bulk both ways with sha256 checks, many
  * short echo connections, UDP from 16 fixed sockets, DNS through the gateway's forwarder.
@@ -20,20 +21,18 @@
  * Usage (root): bash bench/soak/run.sh [--minutes N (default 10; CI runs 10)] [--every S] [--no-record]
  * Writes bench/soak/RESULTS.fragment.md unless --no-record; exits 1 when the check fails.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg, release, totalmem } from "node:os";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ControlClient } from "../../packages/netproxy/src/control/index.js";
-import { netnsUnavailableReason, Topology } from "../../packages/netproxy/src/netns/index.js";
+import { netnsUnavailableReason } from "../../packages/netproxy/src/netns/index.js";
+import { GATEWAY, PUBLIC_HOST, World } from "../../packages/netproxy/test/integration/world.js";
 import { median, trend } from "../../packages/netproxy/test/faults/growth.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(here, "../../packages/netproxy");
-const fixtures = join(pkgDir, "test/integration/fixtures");
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1]! : dflt;
@@ -41,8 +40,6 @@ const arg = (name: string, dflt: string): string => {
 const MINUTES = Number(arg("minutes", "10"));
 const EVERY_S = Number(arg("every", "3"));
 const RECORD = !process.argv.includes("--no-record");
-const PUBLIC_HOST = "198.51.100.10";
-const GATEWAY = "172.16.0.1";
 
 const reason = netnsUnavailableReason();
 if (reason) {
@@ -51,40 +48,6 @@ if (reason) {
 }
 
 const tsx = (file: string, args: string[]): [string, string[]] => [process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", file, ...args]];
-
-/** Lines of a child's stdout, kept so that several waits can look at the same stream. */
-const linesOf = new WeakMap<ChildProcess, { lines: string[]; waiters: (() => void)[] }>();
-function waitLine(child: ChildProcess, pred: (l: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
-  let st = linesOf.get(child);
-  if (!st) {
-    const state = { lines: [] as string[], waiters: [] as (() => void)[] };
-    st = state;
-    linesOf.set(child, state);
-    createInterface({ input: child.stdout! }).on("line", (l) => {
-      state.lines.push(l);
-      for (const w of state.waiters.splice(0)) w();
-    });
-  }
-  const state = st;
-  return new Promise((res, rej) => {
-    let seen = 0;
-    const t = setTimeout(() => rej(new Error(`${what}: timed out after ${timeoutMs} ms`)), timeoutMs);
-    const check = (): void => {
-      for (; seen < state.lines.length; seen++) {
-        if (pred(state.lines[seen]!)) {
-          clearTimeout(t);
-          return res(state.lines[seen]!);
-        }
-      }
-      state.waiters.push(check);
-    };
-    child.once("exit", (code) => {
-      clearTimeout(t);
-      rej(new Error(`${what}: exited with ${code}`));
-    });
-    check();
-  });
-}
 
 interface Sample {
   t: number;
@@ -100,43 +63,22 @@ function sampleProc(pid: number): { fds: number; rssKiB: number } {
   return { fds, rssKiB: rss ? Number(rss[1]) : NaN };
 }
 
-const topo = new Topology("sbxsoak");
-const dir = mkdtempSync(join(tmpdir(), "np-soak-"));
+// The netns world of the netns tests: guest ns (TAP) → netproxy (proxy ns) → test hosts.
+const world = new World("sbxsoak");
 let exitCode = 1;
-const stop = async (): Promise<void> => {
-  await topo.destroy();
-  rmSync(dir, { recursive: true, force: true });
-};
+const stop = (): Promise<void> => world.destroy();
 for (const sig of ["SIGINT", "SIGTERM"] as const)
   process.once(sig, () => {
     void stop().then(() => process.exit(130));
   });
 
 try {
-  await Topology.sweepStale("sbxsoak");
-  const guest = await topo.netns("guest");
-  const proxy = await topo.netns("proxy");
-  const pub = await topo.netns("pub");
-  await topo.veth(proxy, "to-pub", "198.51.100.1/24", pub, "eth0", `${PUBLIC_HOST}/24`);
-  // The test host (echo 7, sink 9, HTTP 80 with /blob, UDP echo 7, DNS 53).
-  const zone = `public.test=${PUBLIC_HOST},other.test=${PUBLIC_HOST}`;
-  writeFileSync(join(dir, "pub.log"), "");
-  const [hc, ha] = tsx(join(fixtures, "test-host.ts"), ["--log", "/dev/null", "--name", "pub", "--zone", zone]);
-  await waitLine(topo.spawn(pub, hc, ha, { cwd: pkgDir }), (l) => l === "ready", "test host");
-  // netproxy in the proxy namespace serving a TAP in the guest namespace.
+  await world.build({ records: false });
   const config = { preset: "public-only", dns: { nameservers: [PUBLIC_HOST] }, policy: { default_egress: "deny", default_ingress: "allow", rules: [] } };
-  const cfgPath = join(dir, "config.json");
-  writeFileSync(cfgPath, JSON.stringify(config));
-  const controlPath = join(dir, "control.sock");
-  const [nc, na] = tsx(join(fixtures, "run-netproxy.ts"), ["--config", cfgPath, "--listen", `netns:${Topology.path(guest)}`, "--control", controlPath]);
-  const np = topo.spawn(proxy, nc, na, { cwd: pkgDir });
-  const stderr: string[] = [];
-  createInterface({ input: np.stderr! }).on("line", (l) => stderr.length < 200 && stderr.push(l));
-  const listening = JSON.parse(await waitLine(np, (l) => l.includes('"listening"') || l.includes('"error"'), "netproxy")) as { pid?: number; error?: string };
-  if (!listening.pid) throw new Error(`netproxy failed: ${listening.error}\n${stderr.join("\n")}`);
-  await waitLine(np, (l) => l.includes('"attached"'), "netproxy attach");
-  const pid = listening.pid;
-  const ctl = await ControlClient.connect(controlPath);
+  await world.startNetproxy(config);
+  const pid = world.netproxyPid;
+  const ctl = await ControlClient.connect(world.controlPath);
+  const { topo, guest, dir } = world;
 
   // Load in the guest.
   const [lc, la] = tsx(join(here, "load.ts"), [PUBLIC_HOST, GATEWAY, String(Math.round(MINUTES * 60))]);

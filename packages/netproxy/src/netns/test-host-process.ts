@@ -1,10 +1,10 @@
 /**
  * Spawning a test host inside a namespace of a {@link Topology} and following its reports:
- * `waitReady()`, the list of hits so far, and `hits(pred)` to assert on them.
+ * `waitReady()`, the list of hits so far, and `count(pred)` to assert on them.
  */
 import type { ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { follow } from "./lines.js";
 import type { TestHostHit } from "./test-host.js";
 import type { Topology } from "./topology.js";
 
@@ -29,36 +29,17 @@ export function testHostCommand(): string[] {
 /** Start a test host in namespace `ns` with the given command-line options. */
 export function spawnTestHost(topo: Topology, ns: string, args: string[]): TestHostProcess {
   const child = topo.spawn(ns, process.execPath, [...testHostCommand(), ...args]);
-  const hits: TestHostHit[] = [];
-  let ready = false;
-  const readyWaiters: (() => void)[] = [];
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    let m: Record<string, unknown>;
-    try {
-      m = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    if (m.ready === true) {
-      ready = true;
-      readyWaiters.splice(0).forEach((w) => w());
-    } else if (typeof m.hit === "string") hits.push(m as unknown as TestHostHit);
-  });
+  const out = follow(child);
+  const hits = out.messages as unknown as TestHostHit[];
+  const isHit = (h: TestHostHit) => typeof h.hit === "string";
   return {
     child,
-    hits,
-    count: (pred) => hits.filter(pred).length,
-    waitReady: (timeoutMs = 30_000) =>
-      new Promise<void>((resolve, reject) => {
-        if (ready) return resolve();
-        const t = setTimeout(() => reject(new Error(`test host in ${ns} not ready after ${timeoutMs} ms: ${stderr}`)), timeoutMs);
-        child.once("exit", (code) => reject(new Error(`test host in ${ns} exited (${code}) before it was ready: ${stderr}`)));
-        readyWaiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      }),
+    get hits() {
+      return hits.filter(isHit);
+    },
+    count: (pred) => hits.filter((h) => isHit(h) && pred(h)).length,
+    waitReady: async (timeoutMs = 30_000) => {
+      await out.waitFor((m) => m.ready === true, `test host in ${ns}`, timeoutMs);
+    },
   };
 }

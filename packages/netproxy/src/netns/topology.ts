@@ -101,19 +101,25 @@ export class Topology {
   }
 
   /**
-   * Connect two namespaces with a veth pair and give each end an address (`a.b.c.d/len`).
-   * Interface names must be at most 15 bytes.
+   * Connect two namespaces with a veth pair and give each end its addresses (`a.b.c.d/len`, or
+   * IPv6 ones, which skip duplicate address detection; one, several or null). Interface names
+   * must be at most 15 bytes.
    */
-  async veth(nsA: string, ifA: string, addrA: string | null, nsB: string, ifB: string, addrB: string | null, mtu?: number): Promise<void> {
+  async veth(nsA: string, ifA: string, addrA: string | string[] | null, nsB: string, ifB: string, addrB: string | string[] | null, mtu?: number): Promise<void> {
     await run("ip", ["link", "add", ifA, "netns", nsA, "type", "veth", "peer", "name", ifB, "netns", nsB]);
-    for (const [ns, ifn, addr] of [
+    for (const [ns, ifn, addrs] of [
       [nsA, ifA, addrA],
       [nsB, ifB, addrB],
     ] as const) {
       if (mtu) await run("ip", ["-n", ns, "link", "set", ifn, "mtu", String(mtu)]);
-      if (addr) await run("ip", ["-n", ns, "addr", "add", addr, "dev", ifn]);
+      for (const addr of addrs === null ? [] : typeof addrs === "string" ? [addrs] : addrs) await this.addr(ns, ifn, addr);
       await run("ip", ["-n", ns, "link", "set", ifn, "up"]);
     }
+  }
+
+  /** Add an address to an interface (IPv6 ones without duplicate address detection). */
+  async addr(ns: string, ifname: string, cidr: string): Promise<void> {
+    await run("ip", ["-n", ns, "addr", "add", cidr, "dev", ifname, ...(cidr.includes(":") ? ["nodad"] : [])]);
   }
 
   /** Add a route inside a namespace, e.g. `route(ns, "default", "via", "10.0.0.1")`. */

@@ -6,9 +6,10 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { netnsUnavailableReason } from "../../src/netns/index.js";
-import { PUBLIC_HOST, World } from "../integration/world.js";
+import { useWorld } from "../integration/use-world.js";
+import { PUBLIC_HOST } from "../integration/world.js";
 
 const reason = netnsUnavailableReason();
 if (reason && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_REQUIRE_E2E=1 but netns tests cannot run: ${reason}`);
@@ -40,19 +41,7 @@ process.stdin.resume();
 `;
 
 describe.skipIf(reason !== null)("connection flood against max_connections (netns, kernel guest)", () => {
-  const w = new World();
-  beforeAll(async () => {
-    try {
-      await w.build();
-      await w.startNetproxy(CONFIG);
-    } catch (e) {
-      await w.destroy();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    await w.destroy();
-  });
+  const { w } = useWorld({ config: CONFIG, control: false });
 
   const flood = async (n: number): Promise<{ child: ChildProcess; result: { ok: number; refused: number } }> => {
     const child = w.topo.spawn(w.guest, process.execPath, ["-e", FLOOD, PUBLIC_HOST, String(n)], { stdio: ["pipe", "pipe", "pipe"] });

@@ -9,10 +9,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import * as net from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ControlClient } from "../../src/control/index.js";
 import { netnsUnavailableReason } from "../../src/netns/index.js";
-import { PUBLIC_HOST, World } from "../integration/world.js";
+import { useWorld } from "../integration/use-world.js";
+import { PUBLIC_HOST } from "../integration/world.js";
 
 const reason = netnsUnavailableReason();
 if (reason && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_REQUIRE_E2E=1 but netns fault tests cannot run: ${reason}`);
@@ -50,23 +51,8 @@ function randomFile(path: string, size: number): string {
 }
 
 describe.skipIf(reason !== null)("faults in network namespaces", () => {
-  const w = new World();
-  let ctl: ControlClient;
-
-  beforeAll(async () => {
-    try {
-      await w.build();
-      await w.startNetproxy(CONFIG);
-      ctl = await ControlClient.connect(w.controlPath);
-    } catch (e) {
-      await w.destroy();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    ctl?.close();
-    await w.destroy();
-  });
+  const world = useWorld({ config: CONFIG });
+  const { w } = world;
 
   /** Established TCP connections in a namespace whose local port is `port`. */
   const established = async (ns: string, port: number): Promise<number> =>
@@ -101,7 +87,7 @@ describe.skipIf(reason !== null)("faults in network namespaces", () => {
     await expect.poll(() => echoed.join(""), { timeout: 5000 }).toBe("before\n");
     const dl = w.inGuest("sh", ["-c", `curl -sS --limit-rate 12M --max-time 60 'http://${PUBLIC_HOST}/blob?size=${size}' | sha256sum`], 70_000);
     await new Promise((r) => setTimeout(r, 1200));
-    const res = await ctl.call({ reload_policy: { config_json: JSON.stringify(ONLY_HTTP) } });
+    const res = await world.ctl.call({ reload_policy: { config_json: JSON.stringify(ONLY_HTTP) } });
     expect(res).toMatchObject({ reloaded: { closed_flows: 1 } });
     // The echo flow is gone: nc sees the reset and exits; nothing more is echoed.
     nc.stdin!.write("after\n");
@@ -109,7 +95,7 @@ describe.skipIf(reason !== null)("faults in network namespaces", () => {
     expect(echoed.join("")).toBe("before\n");
     expect((await dl).split(" ")[0]).toBe(announced);
     // Back to the original policy for the following tests.
-    await ctl.call({ reload_policy: { config_json: JSON.stringify(CONFIG) } });
+    await world.ctl.call({ reload_policy: { config_json: JSON.stringify(CONFIG) } });
     nc.kill();
   }, 120_000);
 
@@ -120,7 +106,7 @@ describe.skipIf(reason !== null)("faults in network namespaces", () => {
     nc.stdout!.on("data", (c: Buffer) => echoed.push(c.toString()));
     nc.stdin!.write("one\n");
     await expect.poll(() => echoed.join(""), { timeout: 5000 }).toBe("one\n");
-    ctl.close();
+    world.ctl.close();
     // Abrupt: a raw connection that sends half a frame and is reset.
     const raw = net.connect(w.controlPath);
     await new Promise<void>((r) => raw.once("connect", () => r()));
@@ -136,8 +122,8 @@ describe.skipIf(reason !== null)("faults in network namespaces", () => {
     nc.stdin!.write("two\n");
     await expect.poll(() => echoed.join(""), { timeout: 5000 }).toBe("one\ntwo\n");
     expect(await w.inGuest("curl", ["-sS", "--max-time", "10", `http://${PUBLIC_HOST}/`])).toBe("hello from pub\n");
-    ctl = await ControlClient.connect(w.controlPath);
-    expect(await ctl.call("get_stats")).toMatchObject({ stats: { transport: expect.stringMatching(/^netns:/) } });
+    world.ctl = await ControlClient.connect(w.controlPath);
+    expect(await world.ctl.call("get_stats")).toMatchObject({ stats: { transport: expect.stringMatching(/^netns:/) } });
     nc.kill();
   });
 

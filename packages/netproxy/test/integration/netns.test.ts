@@ -4,12 +4,11 @@
  * the guest. Allowed flows work and carry intact data; denied flows never reach the private host.
  */
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlClient } from "../../src/control/index.js";
-import type { EventMessage } from "../../src/gen/control.js";
+import { describe, expect, it } from "vitest";
 import { netnsUnavailableReason } from "../../src/netns/index.js";
 import { blob } from "./fixtures/blob.js";
-import { PRIVATE_HOST, PRIVATE_HOST6, PUBLIC_HOST, PUBLIC_HOST6, World } from "./world.js";
+import { useWorld } from "./use-world.js";
+import { PRIVATE_HOST, PRIVATE_HOST6, PUBLIC_HOST, PUBLIC_HOST6 } from "./world.js";
 
 const reason = netnsUnavailableReason();
 if (reason && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_REQUIRE_E2E=1 but netns tests cannot run: ${reason}`);
@@ -27,26 +26,8 @@ const CONFIG = {
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 describe.skipIf(reason !== null)("netproxy in network namespaces", () => {
-  const w = new World();
-  let ctl: ControlClient;
-  const events: EventMessage[] = [];
-
-  beforeAll(async () => {
-    try {
-      await w.build();
-      await w.startNetproxy(CONFIG);
-      w.topo.resolvConf(w.guest, ["172.16.0.1"]);
-      ctl = await ControlClient.connect(w.controlPath);
-      ctl.onEvent((e) => events.push(e));
-    } catch (e) {
-      await w.destroy();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    ctl?.close();
-    await w.destroy();
-  });
+  const world = useWorld({ config: CONFIG, guestResolver: true });
+  const { w, events } = world;
 
   it("configures the guest like slirp4netns --configure (address, default route via the gateway)", async () => {
     const addr = await w.inGuest("ip", ["-o", "-4", "addr", "show", "dev", "tap0"]);
@@ -131,14 +112,14 @@ describe.skipIf(reason !== null)("netproxy in network namespaces", () => {
     nc.stdin!.write("one\n");
     await expect.poll(() => got.join(""), { timeout: 5000 }).toBe("one\n");
     // Still allows public: the live flow survives.
-    const same = await ctl.call({ reload_policy: { config_json: JSON.stringify(CONFIG) } });
+    const same = await world.ctl.call({ reload_policy: { config_json: JSON.stringify(CONFIG) } });
     expect(same).toMatchObject({ reloaded: { closed_flows: 0 } });
     nc.stdin!.write("two\n");
     await expect.poll(() => got.join(""), { timeout: 5000 }).toBe("one\ntwo\n");
     // Deny everything: new connections to the public host are refused.
-    await ctl.call({ reload_policy: { config_json: JSON.stringify({ policy: { default_egress: "deny", default_ingress: "deny", rules: [] } }) } });
+    await world.ctl.call({ reload_policy: { config_json: JSON.stringify({ policy: { default_egress: "deny", default_ingress: "deny", rules: [] } }) } });
     await expect(w.inGuest("curl", ["-sS", "--max-time", "5", `http://${PUBLIC_HOST}/`])).rejects.toThrow(/curl/);
-    await ctl.call({ reload_policy: { config_json: JSON.stringify(CONFIG) } });
+    await world.ctl.call({ reload_policy: { config_json: JSON.stringify(CONFIG) } });
     expect(await w.inGuest("curl", ["-sS", "--max-time", "10", `http://${PUBLIC_HOST}/`])).toBe("hello from pub\n");
     nc.kill();
   });
@@ -146,21 +127,21 @@ describe.skipIf(reason !== null)("netproxy in network namespaces", () => {
   it("publishes a port into the guest on demand and removes it", async () => {
     const guestSrv = w.topo.spawn(w.guest, "sh", ["-c", "echo from-guest | nc -l -N 5000"]);
     await new Promise((r) => setTimeout(r, 300));
-    const added = await ctl.call({ add_published_port: { host_port: 18080, guest_port: 5000, protocol: "tcp", host_bind: "127.0.0.1" } });
+    const added = await world.ctl.call({ add_published_port: { host_port: 18080, guest_port: 5000, protocol: "tcp", host_bind: "127.0.0.1" } });
     expect(added).toMatchObject({ port_added: { host_port: 18080 } });
     const out = await w.topo.exec(w.proxy, "sh", ["-c", "nc -N -w 5 127.0.0.1 18080 < /dev/null"]);
     expect(out).toBe("from-guest\n");
-    expect(await ctl.call({ remove_published_port: { host_port: 18080, protocol: "tcp", host_bind: "127.0.0.1" } })).toBe("done");
+    expect(await world.ctl.call({ remove_published_port: { host_port: 18080, protocol: "tcp", host_bind: "127.0.0.1" } })).toBe("done");
     await expect(w.topo.exec(w.proxy, "nc", ["-z", "-w", "2", "127.0.0.1", "18080"])).rejects.toThrow();
     guestSrv.kill();
   });
 
   it("reports counters and shuts down on command, removing the guest's TAP", async () => {
-    const st = await ctl.call("get_stats");
+    const st = await world.ctl.call("get_stats");
     expect(st).toMatchObject({ stats: { transport: expect.stringMatching(/^netns:/) } });
     if (typeof st === "object" && "stats" in st) expect(st.stats.link.rx_frames).toBeGreaterThan(10);
     const exited = new Promise((r) => w.netproxy!.once("exit", r));
-    expect(await ctl.call("shutdown")).toBe("done");
+    expect(await world.ctl.call("shutdown")).toBe("done");
     expect(await exited).toBe(0);
     await expect.poll(async () => (await w.inGuest("ip", ["-o", "link"])).includes("tap0"), { timeout: 5000 }).toBe(false);
   });

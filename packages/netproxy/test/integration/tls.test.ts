@@ -7,11 +7,10 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ControlClient } from "../../src/control/index.js";
-import type { EventMessage } from "../../src/gen/control.js";
+import { describe, expect, it } from "vitest";
 import { netnsUnavailableReason } from "../../src/netns/index.js";
-import { PUBLIC_HOST, World } from "./world.js";
+import { useWorld } from "./use-world.js";
+import { PUBLIC_HOST } from "./world.js";
 
 const reason = netnsUnavailableReason();
 if (reason && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_REQUIRE_E2E=1 but netns tests cannot run: ${reason}`);
@@ -26,34 +25,21 @@ function makeCerts(dir: string) {
 }
 
 describe.skipIf(reason !== null)("TLS interception and secrets through netproxy (netns)", () => {
-  const w = new World();
-  const events: EventMessage[] = [];
-  let ctl: ControlClient;
-  const trust = join(w.dir, "guest-trust.pem");
-
-  beforeAll(async () => {
-    try {
-      const certs = makeCerts(w.dir);
-      await w.build({ tls: { cert: certs.cert, key: certs.key } });
-      const config = {
+  const { w, events } = useWorld((w) => {
+    const certs = makeCerts(w.dir);
+    return {
+      build: { tls: { cert: certs.cert, key: certs.key } },
+      config: {
         preset: "public-only",
         dns: { nameservers: [PUBLIC_HOST] },
         tls: { enabled: true, upstream_ca_cert: [certs.ca] },
         secrets: { secrets: [{ env_var: "API_TOKEN", value: "s3cr3t-value-42", allowed_hosts: [{ exact: "public.test" }] }] },
-      };
-      await w.startNetproxy(config, ["--ca-dir", join(w.dir, "ca"), "--trust-out", trust]);
-      w.topo.resolvConf(w.guest, ["172.16.0.1"]);
-      ctl = await ControlClient.connect(w.controlPath);
-      ctl.onEvent((e) => events.push(e));
-    } catch (e) {
-      await w.destroy();
-      throw e;
-    }
-  }, 90_000);
-  afterAll(async () => {
-    ctl?.close();
-    await w.destroy();
+      },
+      netproxyArgs: ["--ca-dir", join(w.dir, "ca"), "--trust-out", join(w.dir, "guest-trust.pem")],
+      guestResolver: true,
+    };
   });
+  const trust = join(w.dir, "guest-trust.pem");
 
   it("hands out the interception CA for the guest", () => {
     expect(readFileSync(trust, "utf8")).toMatch(/-----BEGIN CERTIFICATE-----/);
