@@ -9,63 +9,15 @@
  * Properties: the parsers never throw (the dialects throw only DialectError); every issue names a
  * path and a message; canonicalization is idempotent (canonicalizing an accepted config's
  * canonical form gives it back) and survives a JSON round trip.
- * The target objects follow the FuzzTarget shape of bench/fuzz/run.ts (name, description,
- * open(seed) -> { step() }).
+ * The targets follow @sandbox/fuzz-kit's FuzzTarget shape (the one bench/fuzz/run.ts drives).
  */
 import fc from "fast-check";
+import { Choice, FuzzFailure, type FuzzTarget } from "@sandbox/fuzz-kit";
 import { canonicalizeNetworkConfig, parseNetworkConfig, parseNameserver } from "../../src/config/index.js";
 import { fromGoFfi } from "../../src/dialects/go-ffi.js";
 import { fromPythonDict } from "../../src/dialects/python-dict.js";
 import { DialectError } from "../../src/dialects/errors.js";
 import { loadVectors } from "../policy/vector-config.js";
-
-/** One fuzzing session (same shape as the netproxy fuzz engine's). */
-export interface CoreFuzzSession {
-  step(): void;
-  stats?(): Record<string, number>;
-}
-
-/** A named parser under test (same shape as the netproxy fuzz engine's FuzzTarget). */
-export interface CoreFuzzTarget {
-  readonly name: string;
-  readonly description: string;
-  open(seed: number): CoreFuzzSession;
-}
-
-/** A property violation with the offending input (JSON, truncated). */
-export class CoreFuzzFailure extends Error {
-  constructor(target: string, property: string, input: unknown, cause?: unknown) {
-    let shown: string;
-    try {
-      shown = JSON.stringify(input)?.slice(0, 1500) ?? String(input);
-    } catch {
-      shown = String(input);
-    }
-    super(`${target}: ${property}; input ${shown}${cause instanceof Error ? `; cause: ${cause.stack ?? cause.message}` : ""}`);
-    this.name = "FuzzFailure";
-  }
-}
-
-/** Deterministic choices for the mutator (sfc32). */
-class Choice {
-  private s: [number, number, number, number];
-  constructor(seed: number) {
-    this.s = [0x9e3779b9, 0x243f6a88, 0xb7e15162, seed >>> 0];
-    for (let i = 0; i < 15; i++) this.u32();
-  }
-  u32(): number {
-    const [a, b, c, d] = this.s;
-    const t = (((a + b) | 0) + d) | 0;
-    this.s = [b ^ (b >>> 9), (c + (c << 3)) | 0, (((c << 21) | (c >>> 11)) + t) | 0, (d + 1) | 0];
-    return t >>> 0;
-  }
-  int(n: number): number {
-    return n <= 1 ? 0 : Math.floor((this.u32() / 4294967296) * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-}
 
 const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/);
 const hostname = fc.array(label, { minLength: 1, maxLength: 4 }).map((l) => l.join("."));
@@ -240,11 +192,11 @@ function noThrow<T>(target: string, input: unknown, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new CoreFuzzFailure(target, "threw", input, e);
+    throw new FuzzFailure(target, "threw", input, e);
   }
 }
 
-const configTarget: CoreFuzzTarget = {
+const configTarget: FuzzTarget = {
   name: "core-config",
   description: "parseNetworkConfig and canonicalizeNetworkConfig on generated, vector and mutated JSON configs: never throw, issues name a path, canonical form is a fixed point",
   open(seed) {
@@ -254,14 +206,14 @@ const configTarget: CoreFuzzTarget = {
       step() {
         const x = next();
         const p = noThrow("core-config", x, () => parseNetworkConfig(x));
-        if (!p.ok && !(p.errors.length > 0 && p.errors.every((e) => typeof e.path === "string" && typeof e.message === "string" && e.message.length > 0))) throw new CoreFuzzFailure("core-config", "rejection without path/message issues", x);
+        if (!p.ok && !(p.errors.length > 0 && p.errors.every((e) => typeof e.path === "string" && typeof e.message === "string" && e.message.length > 0))) throw new FuzzFailure("core-config", "rejection without path/message issues", x);
         const c = noThrow("core-config", x, () => canonicalizeNetworkConfig(x));
-        if (c.ok !== p.ok) throw new CoreFuzzFailure("core-config", `parse ok=${p.ok} but canonicalize ok=${c.ok}`, x);
+        if (c.ok !== p.ok) throw new FuzzFailure("core-config", `parse ok=${p.ok} but canonicalize ok=${c.ok}`, x);
         counts[c.ok ? "accepted" : "rejected"]++;
         if (c.ok) {
           const text = JSON.stringify(c.value);
           const again = noThrow("core-config", c.value, () => canonicalizeNetworkConfig(JSON.parse(text)));
-          if (!again.ok || JSON.stringify(again.value) !== text) throw new CoreFuzzFailure("core-config", `canonical form is not a fixed point: ${again.ok ? JSON.stringify(again.value).slice(0, 500) : JSON.stringify(again.errors).slice(0, 500)}`, x);
+          if (!again.ok || JSON.stringify(again.value) !== text) throw new FuzzFailure("core-config", `canonical form is not a fixed point: ${again.ok ? JSON.stringify(again.value).slice(0, 500) : JSON.stringify(again.errors).slice(0, 500)}`, x);
         }
       },
       stats: () => ({ ...counts }),
@@ -269,7 +221,7 @@ const configTarget: CoreFuzzTarget = {
   },
 };
 
-const dialectTarget: CoreFuzzTarget = {
+const dialectTarget: FuzzTarget = {
   name: "core-dialects",
   description: "fromGoFfi / fromPythonDict on mutated Go-FFI and Python-dict shaped inputs, and parseNameserver on mutated strings: only DialectError, never another exception",
   open(seed) {
@@ -290,7 +242,7 @@ const dialectTarget: CoreFuzzTarget = {
             f(shaped);
             counts.ok++;
           } catch (e) {
-            if (!(e instanceof DialectError)) throw new CoreFuzzFailure("core-dialects", `${name} dialect threw ${(e as Error)?.name ?? typeof e}, not DialectError`, shaped, e);
+            if (!(e instanceof DialectError)) throw new FuzzFailure("core-dialects", `${name} dialect threw ${(e as Error)?.name ?? typeof e}, not DialectError`, shaped, e);
             counts.dialectError++;
           }
         }
@@ -307,4 +259,4 @@ const dialectTarget: CoreFuzzTarget = {
 };
 
 /** The core targets. */
-export const CORE_TARGETS: readonly CoreFuzzTarget[] = [configTarget, dialectTarget];
+export const CORE_TARGETS: readonly FuzzTarget[] = [configTarget, dialectTarget];

@@ -8,54 +8,19 @@
  * Properties: `parseNetwork` throws only GoError and `fromAnnotations` only NerdboxAnnotationError
  * (nerdbox's exact error texts); a parsed network re-spelled as an annotation parses to the same
  * network (`networkToJSON` equal); every annotation key ends up either stripped or kept.
- * The target object follows the FuzzTarget shape of bench/fuzz/run.ts.
+ * The target follows @sandbox/fuzz-kit's FuzzTarget shape (the one bench/fuzz/run.ts drives).
  */
 import { existsSync, readFileSync } from "node:fs";
+import { Choice, FuzzFailure, type FuzzTarget } from "@sandbox/fuzz-kit";
 import { fileURLToPath } from "node:url";
 import { fromAnnotations, NerdboxAnnotationError, NETWORK_ANNOTATION_PREFIX, CTR_NETWORK_ANNOTATION_PREFIX, CTR_DNS_ANNOTATION } from "../../src/nerdbox/bundle.js";
 import { parseNetwork, networkToJSON } from "../../src/nerdbox/network.js";
 import { featureNames } from "../../src/nerdbox/features.js";
 import { GoError } from "../../src/go/strconv.js";
 
-/** One fuzzing session (the shape bench/fuzz/run.ts drives). */
-export interface KrunFuzzSession {
-  step(): void;
-  stats?(): Record<string, number>;
-}
-
-/** A named parser under test (the shape bench/fuzz/run.ts drives). */
-export interface KrunFuzzTarget {
-  readonly name: string;
-  readonly description: string;
-  open(seed: number): KrunFuzzSession;
-}
-
-/** A property violation with its input. */
-export class KrunFuzzFailure extends Error {
-  constructor(property: string, input: unknown, cause?: unknown) {
-    super(`nerdbox-annotations: ${property}; input ${JSON.stringify(input).slice(0, 1500)}${cause instanceof Error ? `; cause: ${cause.stack ?? cause.message}` : ""}`);
-    this.name = "FuzzFailure";
-  }
-}
-
-class Choice {
-  private s: [number, number, number, number];
-  constructor(seed: number) {
-    this.s = [0x9e3779b9, 0x243f6a88, 0xb7e15162, seed >>> 0];
-    for (let i = 0; i < 15; i++) this.u32();
-  }
-  u32(): number {
-    const [a, b, c, d] = this.s;
-    const t = (((a + b) | 0) + d) | 0;
-    this.s = [b ^ (b >>> 9), (c + (c << 3)) | 0, (((c << 21) | (c >>> 11)) + t) | 0, (d + 1) | 0];
-    return t >>> 0;
-  }
-  int(n: number): number {
-    return n <= 1 ? 0 : Math.floor((this.u32() / 4294967296) * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
+/** A property violation of this target, with its input. */
+function failure(property: string, input: unknown, cause?: unknown): FuzzFailure {
+  return new FuzzFailure("nerdbox-annotations", property, input, cause);
 }
 
 function vectorAnnotations(): Record<string, string>[] {
@@ -126,7 +91,7 @@ function spell(n: ReturnType<typeof networkToJSON>): string {
   return f.join(",");
 }
 
-const annotations: KrunFuzzTarget = {
+const annotations: FuzzTarget = {
   name: "nerdbox-annotations",
   description: "fromAnnotations / parseNetwork on vector and generated annotations and their string mutations: only nerdbox's errors; parsed networks re-spell to the same network",
   open(seed) {
@@ -141,7 +106,7 @@ const annotations: KrunFuzzTarget = {
           net = parseNetwork(value);
           counts.parsed++;
         } catch (e) {
-          if (!(e instanceof GoError)) throw new KrunFuzzFailure("parseNetwork threw something other than GoError", value, e);
+          if (!(e instanceof GoError)) throw failure("parseNetwork threw something other than GoError", value, e);
           counts.goError++;
         }
         if (net) {
@@ -151,9 +116,9 @@ const annotations: KrunFuzzTarget = {
             try {
               again = networkToJSON(parseNetwork(spell(json)));
             } catch (e) {
-              throw new KrunFuzzFailure(`re-spelled network did not parse: ${spell(json)}`, value, e);
+              throw failure(`re-spelled network did not parse: ${spell(json)}`, value, e);
             }
-            if (JSON.stringify(again) !== JSON.stringify(json)) throw new KrunFuzzFailure(`re-spelled network differs: ${JSON.stringify(again)} vs ${JSON.stringify(json)}`, value);
+            if (JSON.stringify(again) !== JSON.stringify(json)) throw failure(`re-spelled network differs: ${JSON.stringify(again)} vs ${JSON.stringify(json)}`, value);
           }
         }
         // A whole bundle: vector maps, extra keys, mutated values.
@@ -167,10 +132,10 @@ const annotations: KrunFuzzTarget = {
           const b = fromAnnotations(base);
           counts.bundles++;
           const all = new Set([...b.stripped, ...b.kept]);
-          if (all.size !== Object.keys(base).length || !Object.keys(base).every((k) => all.has(k))) throw new KrunFuzzFailure("keys neither stripped nor kept", base);
+          if (all.size !== Object.keys(base).length || !Object.keys(base).every((k) => all.has(k))) throw failure("keys neither stripped nor kept", base);
         } catch (e) {
-          if (e instanceof KrunFuzzFailure) throw e;
-          if (!(e instanceof NerdboxAnnotationError)) throw new KrunFuzzFailure("fromAnnotations threw something other than NerdboxAnnotationError", base, e);
+          if (e instanceof FuzzFailure) throw e;
+          if (!(e instanceof NerdboxAnnotationError)) throw failure("fromAnnotations threw something other than NerdboxAnnotationError", base, e);
           counts.bundleErrors++;
         }
       },
@@ -180,4 +145,4 @@ const annotations: KrunFuzzTarget = {
 };
 
 /** The vmm-krun targets. */
-export const KRUN_TARGETS: readonly KrunFuzzTarget[] = [annotations];
+export const KRUN_TARGETS: readonly FuzzTarget[] = [annotations];
