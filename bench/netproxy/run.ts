@@ -32,7 +32,7 @@ const pkgDir = resolve(here, "../../packages/netproxy");
 const full = process.argv.includes("--full");
 const onlyArg = process.argv.indexOf("--only");
 const only = onlyArg > 0 ? process.argv[onlyArg + 1]!.split(",") : ["veth", "slirp4netns", "netproxy"];
-const IPERF_SECS = full ? 10 : 2;
+const IPERF_SECS = Number(process.env.IPERF_SECS ?? (full ? 10 : 2));
 const RATE_SECS = full ? 10 : 3;
 const IDLE_CONNS = 1000;
 const listArg = (flag: string, all: string[]) => {
@@ -76,7 +76,7 @@ function bundleNetproxy(dir: string): string {
   const esbuild = createRequire(import.meta.url)(esbuildPath) as typeof import("esbuild");
   const out = join(dir, "netproxy-bench.mjs");
   esbuild.buildSync({
-    entryPoints: [join(pkgDir, "test/integration/fixtures/run-netproxy.ts")],
+    entryPoints: [join(pkgDir, "src/netns/netproxy-main.ts")],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -172,6 +172,7 @@ async function setupIn(topo: Topology, variant: Variant, mtu: number, dir: strin
 async function iperf(env: Env, reverse: boolean): Promise<number> {
   const args = ["-c", env.server, "-t", String(IPERF_SECS), "-J", ...(reverse ? ["-R"] : [])];
   try {
+    if (process.env.NP_SS) setTimeout(() => void env.topo.exec(env.guest, "ss", ["-tin"]).then((o) => console.error(o)), 2000);
     const out = await env.topo.exec(env.guest, "iperf3", args, { timeoutMs: (IPERF_SECS + 30) * 1000 });
     const r = JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } };
     return r.end.sum_received.bits_per_second / 1e9;

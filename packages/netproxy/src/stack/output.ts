@@ -70,12 +70,22 @@ export class FrameOutput {
 
   /** Send a complete Ethernet frame. */
   sendFrame(frame: Uint8Array): boolean {
+    return this.emit(frame.length, (buf, off) => buf.set(frame, off));
+  }
+
+  /** Queue a frame of `len` bytes written by `fill`: in place when the link can, else through a buffer. */
+  private emit(len: number, fill: (buf: Uint8Array, off: number) => void): boolean {
     if (this.closed) return false;
     this.framesOut++;
-    this.bytesOut += frame.length;
+    this.bytesOut += len;
     let ok: boolean;
     try {
-      ok = this.link.send(frame);
+      if (this.link.sendWith) ok = this.link.sendWith(len, fill);
+      else {
+        const frame = Buffer.allocUnsafe(len);
+        fill(frame, 0);
+        ok = this.link.send(frame);
+      }
     } catch {
       // A link that refuses a frame (size, closed) must not break the flow logic: TCP retransmits.
       this.sendErrors++;
@@ -98,15 +108,16 @@ export class FrameOutput {
     const v4 = src.length === 4;
     const ipLen = v4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN;
     if (l4Len > this.maxL4(src)) return this.sendFragmented(src, dst, protocol, l4Len, write);
-    const frame = Buffer.allocUnsafe(ETH_HEADER_LEN + ipLen + l4Len);
-    writeEthernetHeader(frame, 0, this.guestMac, this.plan.gatewayMac, v4 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6);
-    if (v4) {
-      writeIpv4Header(frame, ETH_HEADER_LEN, { src, dst, protocol, payloadLen: l4Len, id: this.nextId() });
-    } else {
-      writeIpv6Header(frame, ETH_HEADER_LEN, { src, dst, nextHeader: protocol, payloadLen: l4Len });
-    }
-    write(frame, ETH_HEADER_LEN + ipLen);
-    return this.sendFrame(frame);
+    const id = v4 ? this.nextId() : 0;
+    return this.emit(ETH_HEADER_LEN + ipLen + l4Len, (frame, at) => {
+      writeEthernetHeader(frame, at, this.guestMac, this.plan.gatewayMac, v4 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6);
+      if (v4) {
+        writeIpv4Header(frame, at + ETH_HEADER_LEN, { src, dst, protocol, payloadLen: l4Len, id });
+      } else {
+        writeIpv6Header(frame, at + ETH_HEADER_LEN, { src, dst, nextHeader: protocol, payloadLen: l4Len });
+      }
+      write(frame, at + ETH_HEADER_LEN + ipLen);
+    });
   }
 
   private nextId(): number {

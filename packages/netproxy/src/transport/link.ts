@@ -11,6 +11,12 @@ export interface FrameLink {
    * never silently dropped by the link unless the link is closed.
    */
   send(frame: Uint8Array): boolean;
+  /**
+   * Optional zero-copy form of `send`: reserve `len` bytes in the TX queue and let `fill(buf, off)`
+   * write the frame at `buf[off, off+len)` in place. Same limits, counters and return value as
+   * `send`; if `fill` throws, nothing is queued and the error propagates.
+   */
+  sendWith?(len: number, fill: (buf: Uint8Array, off: number) => void): boolean;
   /** Register the receiver of frames coming from the guest (one per link). */
   onFrame(handler: (frame: Uint8Array) => void): void;
   /** Register a callback for when the TX queue has drained below its low-water mark. */

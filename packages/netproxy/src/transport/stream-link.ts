@@ -157,8 +157,11 @@ export class StreamLink implements ObservableLink {
   }
 
   send(frame: Uint8Array): boolean {
+    return this.sendWith(frame.length, (buf, off) => buf.set(frame, off));
+  }
+
+  sendWith(n: number, fill: (buf: Uint8Array, off: number) => void): boolean {
     if (this.closed) return false;
-    const n = frame.length;
     if (n === 0 || n > this.maxFrameSize) {
       throw new RangeError(`${this.name}: cannot send a frame of ${n} bytes; accepted sizes are 1..${this.maxFrameSize}`);
     }
@@ -168,7 +171,7 @@ export class StreamLink implements ObservableLink {
       this.needDrain = true;
       return false;
     }
-    // Frames sent in one tick are packed into one staging buffer and written with one write().
+    // Frames sent in one tick are built in place in one staging buffer and written with one write().
     if (this.stage === null || this.stageLen + n + 4 > this.stage.length) {
       this.flush();
       this.stage = Buffer.allocUnsafe(Math.max(STAGE_BYTES, n + 4));
@@ -176,11 +179,11 @@ export class StreamLink implements ObservableLink {
     }
     const st = this.stage;
     const at = this.stageLen;
+    fill(st, at + 4); // may throw: nothing is committed until it returns
     st[at] = n >>> 24;
     st[at + 1] = (n >>> 16) & 0xff;
     st[at + 2] = (n >>> 8) & 0xff;
     st[at + 3] = n & 0xff;
-    st.set(frame, at + 4);
     this.stageLen = at + n + 4;
     if (!this.flushScheduled) {
       this.flushScheduled = true;

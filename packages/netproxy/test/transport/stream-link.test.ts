@@ -110,6 +110,31 @@ describe("StreamLink", () => {
     peer.destroy();
   });
 
+  it("sendWith builds frames in place; a fill that throws queues nothing and later frames stay in sync", async () => {
+    const path = join(tmp(), "with.sock");
+    const pending = await listenUnixStream(path);
+    const peer = await connected(path);
+    const link = await pending.link;
+    const back: Uint8Array[] = [];
+    const d = new StreamDecoder({ frame: (f) => back.push(Uint8Array.from(f)) });
+    peer.on("data", (c) => d.push(c));
+    const a = frame(300, 1);
+    const b = frame(70_000 > link.maxFrameSize ? 1500 : 70_000, 2);
+    expect(link.sendWith!(a.length, (buf, off) => buf.set(a, off))).toBe(true);
+    expect(() =>
+      link.sendWith!(999, (buf, off) => {
+        buf.fill(0xee, off, off + 999); // scribbles, then fails: must not reach the peer
+        throw new Error("fill failed");
+      }),
+    ).toThrow(/fill failed/);
+    expect(link.sendWith!(b.length, (buf, off) => buf.set(b, off))).toBe(true);
+    await expect.poll(() => back.length).toBe(2);
+    expect(Buffer.from(back[0]!).equals(Buffer.from(a))).toBe(true);
+    expect(Buffer.from(back[1]!).equals(Buffer.from(b))).toBe(true);
+    expect(link.stats.txFrames).toBe(2);
+    peer.destroy();
+  });
+
   it("skips oversize frames, counts them and keeps the stream in sync", async () => {
     const path = join(tmp(), "mtu.sock");
     const pending = await listenUnixStream(path, { maxFrameSize: 1514 });
