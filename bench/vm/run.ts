@@ -13,13 +13,11 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGuest, probeKvm, startVm, which, type QemuNetworkSettingsInput, type QemuVm } from "../../packages/vmm-qemu/src/index.js";
-import { NsTopology } from "../../packages/vmm-qemu/test/e2e/netns.js";
+import { spawnNetproxy, Topology } from "../../packages/netproxy/src/netns/index.js";
 import { netproxyState } from "../../packages/vmm-qemu/test/e2e/netproxy-state.js";
 
 const SECONDS = Number(process.env.BENCH_IPERF_SECONDS ?? 10);
 const PORT = 5201;
-const pkgDir = fileURLToPath(new URL("../../packages/vmm-qemu/", import.meta.url));
-const fixture = (name: string): string[] => ["--conditions=@sandbox/source", "--import", "tsx", `${pkgDir}test/fixtures/${name}`];
 
 interface Row {
   backend: string;
@@ -60,17 +58,17 @@ const backends: Backend[] = [
     name: "passt (-netdev stream, unix socket)",
     async setup() {
       if (!which("passt")) return "passt is not installed";
-      const topo = new NsTopology();
-      const ns = topo.netns("passt");
-      const far = topo.netns("far");
-      topo.veth(ns, "pt0", ["198.51.100.2/24"], far, "pt1", ["198.51.100.1/24"]);
-      topo.route(ns, "default", "via", "198.51.100.1");
+      const topo = new Topology("benchvm");
+      const ns = await topo.netns("passt");
+      const far = await topo.netns("far");
+      await topo.veth(ns, "pt0", "198.51.100.2/24", far, "pt1", "198.51.100.1/24");
+      await topo.route(ns, "default", "via", "198.51.100.1");
       const dir = mkdtempSync(join(tmpdir(), "bench-passt-"));
       chmodSync(dir, 0o777); // passt drops to nobody before binding
       const sock = join(dir, "passt.sock");
       topo.spawn(ns, "passt", ["-f", "-1", "-s", sock]);
       const iperf = topo.spawn(ns, "iperf3", ["-s", "--forceflush", "-B", "127.0.0.1", "-p", String(PORT)]);
-      await waitPort(iperf.child, "iperf3 server");
+      await waitPort(iperf, "iperf3 server");
       for (let i = 0; i < 50 && !existsSock(sock); i++) await new Promise((r) => setTimeout(r, 100));
       // passt maps connections to its gateway (198.51.100.1) to its namespace's loopback
       return { target: "198.51.100.1", network: { network_mode: "policy", mtu: 1500, frame_transport: { unix_path: sock } }, cleanup: () => topo.destroy() };
@@ -81,32 +79,28 @@ const backends: Backend[] = [
     async setup() {
       const state = await netproxyState();
       if (state.reason) return state.reason;
-      const topo = new NsTopology();
-      const ns = topo.netns("np");
-      const far = topo.netns("far");
-      topo.veth(ns, "vp0", ["203.0.113.1/24"], far, "vp1", ["203.0.113.10/24"]);
+      const topo = new Topology("benchvm");
+      const ns = await topo.netns("np");
+      const far = await topo.netns("far");
+      await topo.veth(ns, "vp0", "203.0.113.1/24", far, "vp1", "203.0.113.10/24");
       const iperf = topo.spawn(far, "iperf3", ["-s", "--forceflush", "-B", "203.0.113.10", "-p", String(PORT)]);
-      await waitPort(iperf.child, "iperf3 server");
+      await waitPort(iperf, "iperf3 server");
       const dir = mkdtempSync(join(tmpdir(), "bench-np-"));
-      const config = join(dir, "network.json");
-      writeFileSync(
-        config,
-        JSON.stringify({
-          policy: {
-            default_egress: "deny",
-            default_ingress: "deny",
-            rules: [{ direction: "egress", destination: { cidr: "203.0.113.10/32" }, protocols: ["tcp"], ports: [{ start: PORT, end: PORT }], action: "allow" }],
-          },
-          interface: { mtu: 1500 },
-        }),
-      );
+      const config = {
+        policy: {
+          default_egress: "deny",
+          default_ingress: "deny",
+          rules: [{ direction: "egress", destination: { cidr: "203.0.113.10/32" }, protocols: ["tcp"], ports: [{ start: PORT, end: PORT }], action: "allow" }],
+        },
+        interface: { mtu: 1500 },
+      };
       return {
         target: "203.0.113.10",
         network: { network_mode: "policy", mtu: 1500, frame_transport: { fd: 3 } },
         afterStart: async (vm) => {
-          const proxy = topo.spawn(ns, process.execPath, [...fixture("netproxy.ts"), config, "fd:3"], { cwd: pkgDir, stdio3: vm.frameSocket! });
+          const proxy = spawnNetproxy(topo, ns, { config, dir, listen: "fd:3", fd3: vm.frameSocket! });
           vm.frameSocket!.destroy();
-          await proxy.waitFor((m) => m.attached === true, 30_000, "netproxy to attach");
+          await proxy.attached(30_000);
         },
         cleanup: () => topo.destroy(),
       };

@@ -1,10 +1,13 @@
 /**
  * Shared pieces of the VM end-to-end suites: whether QEMU and the test guest are available (a skip
  * that becomes a failure under SANDBOX_REQUIRE_E2E=1), a loopback HTTP target that counts hits,
- * free loopback ports, and the scenario-script helpers run inside the guest.
+ * free loopback ports, a boot-sector disk (a QEMU that starts in a blink), and the scenario-script
+ * helpers run inside the guest.
  */
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
+import { join } from "node:path";
 import { buildGuest, which, type GuestImage } from "../../src/index.js";
 
 /** True when skips must fail (CI). */
@@ -58,6 +61,19 @@ export async function freePort(): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise((resolve) => s.close(resolve));
   return port;
+}
+
+/** Write `disk.img` in `dir`: a 1 MiB raw disk whose boot sector prints "disk-boot-ok" on COM1 and halts. */
+export function bootSectorDisk(dir: string): string {
+  // x86 real mode at 0x7c00: ds=0; si=msg; print each byte to port 0x3f8; halt
+  const code = [0x31, 0xc0, 0x8e, 0xd8, 0xba, 0xf8, 0x03, 0xbe, 0x16, 0x7c, 0xac, 0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, 0xfa, 0xf4, 0xeb, 0xfd];
+  const sector = Buffer.alloc(512);
+  Buffer.from(code).copy(sector, 0);
+  Buffer.from("disk-boot-ok\r\n\0", "latin1").copy(sector, code.length);
+  sector.writeUInt16LE(0xaa55, 510);
+  const path = join(dir, "disk.img");
+  writeFileSync(path, Buffer.concat([sector, Buffer.alloc(1024 * 1024 - 512)]));
+  return path;
 }
 
 /** The scenario helpers live in src (shared with bench/vm and `sandbox demo`). */

@@ -10,25 +10,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { gzipReproducible, probeKvm, QemuLaunchError, startVm, which, writeCpio } from "../../src/index.js";
-import { guestOrReason, requireE2E } from "./harness.js";
+import { bootSectorDisk, guestOrReason, requireE2E } from "./harness.js";
 
 const reason = guestOrReason().reason;
 if (reason && requireE2E) throw new Error(`launcher tests cannot run: ${reason}`);
 const busybox = which("busybox");
 const pkgDir = fileURLToPath(new URL("../../", import.meta.url));
-
-/** Write `disk.img` in `dir`: a 1 MiB raw disk whose boot sector prints "disk-boot-ok" on COM1 and halts. */
-function bootSectorDisk(dir: string): string {
-  // x86 real mode at 0x7c00: ds=0; si=msg; print each byte to port 0x3f8; halt
-  const code = [0x31, 0xc0, 0x8e, 0xd8, 0xba, 0xf8, 0x03, 0xbe, 0x16, 0x7c, 0xac, 0x84, 0xc0, 0x74, 0x03, 0xee, 0xeb, 0xf8, 0xfa, 0xf4, 0xeb, 0xfd];
-  const sector = Buffer.alloc(512);
-  Buffer.from(code).copy(sector, 0);
-  Buffer.from("disk-boot-ok\r\n\0", "latin1").copy(sector, code.length);
-  sector.writeUInt16LE(0xaa55, 510);
-  const path = join(dir, "disk.img");
-  writeFileSync(path, Buffer.concat([sector, Buffer.alloc(1024 * 1024 - 512)]));
-  return path;
-}
 
 /** True while the process exists and is not a zombie. */
 function alive(pid: number): boolean {

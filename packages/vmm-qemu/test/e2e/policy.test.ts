@@ -6,34 +6,24 @@
  * to a public test host, private/metadata/loopback denied before any packet leaves, a blocked name
  * answered NXDOMAIN, a published port reachable from the host side.
  */
-import { writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnNetproxy, spawnTestHost, type TestHostHit, type TestHostProcess } from "@sandbox/netproxy";
 import { expect } from "vitest";
 import { startVm } from "../../src/index.js";
 import { guestOrReason } from "./harness.js";
-import { netnsUnavailable, NsTopology, type NsProcess } from "./netns.js";
 import { netproxyState } from "./netproxy-state.js";
+import { buildNpWorld, DNS_IP, METADATA_IP, netnsUnavailable, PRIVATE_IP, PUBLIC_IP } from "./np-world.js";
 import { networkSuite, type GuestCheck, type SuiteRun } from "./suite.js";
-
-const pkgDir = fileURLToPath(new URL("../../", import.meta.url));
-const fixture = (name: string): string[] => ["--conditions=@sandbox/source", "--import", "tsx", `${pkgDir}test/fixtures/${name}`];
 
 const np = await netproxyState();
 
-const PUBLIC_IP = "203.0.113.10";
-const DNS_IP = "203.0.113.53";
-const PRIVATE_IP = "10.77.0.10";
-const METADATA_IP = "169.254.169.254";
 const LOOPBACK_PORT = 8081;
 const PUBLISHED_PORT = 8080;
 
-let pub: NsProcess | undefined;
-let priv: NsProcess | undefined;
-let loop: NsProcess | undefined;
-let procNetTcp: () => string = () => "";
-const hits = (p: NsProcess | undefined, test: (m: Record<string, unknown>) => boolean): number => p?.messages.filter(test).length ?? 0;
+let pub: TestHostProcess | undefined;
+let priv: TestHostProcess | undefined;
+let loop: TestHostProcess | undefined;
+let procNetTcp: () => Promise<string> = async () => "";
+const hits = (p: TestHostProcess | undefined, test: (m: TestHostHit) => boolean): number => p?.count(test) ?? 0;
 
 networkSuite({
   name: "QEMU network_mode policy (behind @sandbox/netproxy in a netns)",
@@ -44,8 +34,8 @@ networkSuite({
   hostChecks: [
     {
       name: "netproxy publishes the port on 127.0.0.1 only (in its namespace)",
-      run: () => {
-        const rows = procNetTcp()
+      run: async () => {
+        const rows = (await procNetTcp())
           .split("\n")
           .slice(1)
           .map((l) => l.trim().split(/\s+/))
@@ -56,7 +46,7 @@ networkSuite({
   ],
   checks: (): GuestCheck[] => [
     { name: "dns_public", command: "check_dns dns_public public.test", expect: "ok", fields: { addr: PUBLIC_IP } },
-    { name: "http_public", command: "check_http http_public http://public.test/", expect: "ok", fields: { code: "200", body: "public-ok" } },
+    { name: "http_public", command: "check_http http_public http://public.test/", expect: "ok", fields: { code: "200", body: "public-ok_" } }, // the newline the test host ends its body with shows as "_"
     {
       name: "http_private",
       command: `check_http http_private http://${PRIVATE_IP}/`,
@@ -85,56 +75,47 @@ networkSuite({
   ],
   boot: async (scenario: string): Promise<SuiteRun> => {
     const image = guestOrReason().image!;
-    const topo = new NsTopology();
-    try {
-      const nsNp = topo.netns("np");
-      const nsPub = topo.netns("pub");
-      const nsPriv = topo.netns("priv");
-      topo.veth(nsNp, "vp0", ["203.0.113.1/24"], nsPub, "vp1", [`${PUBLIC_IP}/24`, `${DNS_IP}/24`]);
-      topo.veth(nsNp, "vq0", ["10.77.0.1/24"], nsPriv, "vq1", [`${PRIVATE_IP}/24`, `${METADATA_IP}/32`]);
-      topo.route(nsNp, `${METADATA_IP}/32`, "dev", "vq0");
-      pub = topo.spawn(nsPub, process.execPath, [
-        ...fixture("test-host.ts"),
+    const world = await buildNpWorld({
+      tag: "vmqpol",
+      pub: [
         ...["--http", `${PUBLIC_IP}:80:public-ok`, "--dns", `${DNS_IP}:53`],
         ...["--record", `public.test=${PUBLIC_IP}`, "--record", `blocked.test=${PUBLIC_IP}`, "--record", "loop.test=127.0.0.1"],
-      ], { cwd: pkgDir });
-      priv = topo.spawn(nsPriv, process.execPath, [...fixture("test-host.ts"), "--http", `${PRIVATE_IP}:80:private`, "--http", `${METADATA_IP}:80:metadata`], { cwd: pkgDir });
-      loop = topo.spawn(nsNp, process.execPath, [...fixture("test-host.ts"), "--http", `127.0.0.1:${LOOPBACK_PORT}:loopback`], { cwd: pkgDir });
-      for (const p of [pub, priv, loop]) await p.waitFor((m) => m.ready === true, 30_000, "a test host");
-
-      const dir = mkdtempSync(join(tmpdir(), "vmq-policy-"));
-      const configPath = join(dir, "network.json");
-      writeFileSync(
-        configPath,
-        JSON.stringify({
-          preset: "public-only",
-          policy: {
-            default_egress: "deny",
-            default_ingress: "allow",
-            rules: [{ direction: "egress", destination: { cidr: `${PUBLIC_IP}/32` }, protocols: ["tcp"], ports: [{ start: 80, end: 80 }], action: "allow" }],
-          },
-          deny_domains: ["blocked.test"],
-          dns: { nameservers: [DNS_IP] },
-          ports: [{ host_port: PUBLISHED_PORT, guest_port: 80 }],
-        }),
-      );
+      ],
+      priv: ["--http", `${PRIVATE_IP}:80:private`, "--http", `${METADATA_IP}:80:metadata`],
+    });
+    try {
+      pub = world.pubHost;
+      priv = world.privHost;
+      loop = spawnTestHost(world.topo, world.np, ["--http", `127.0.0.1:${LOOPBACK_PORT}:loopback`]);
+      await loop.waitReady();
+      const config = {
+        preset: "public-only",
+        policy: {
+          default_egress: "deny",
+          default_ingress: "allow",
+          rules: [{ direction: "egress", destination: { cidr: `${PUBLIC_IP}/32` }, protocols: ["tcp"], ports: [{ start: 80, end: 80 }], action: "allow" }],
+        },
+        deny_domains: ["blocked.test"],
+        dns: { nameservers: [DNS_IP] },
+        ports: [{ host_port: PUBLISHED_PORT, guest_port: 80 }],
+      };
       const vm = await startVm({
         boot: { kernel: image.kernel, initrd: image.initrd },
         network: { network_mode: "policy", frame_transport: { fd: 3 } },
         scenario,
       });
-      const proxy = topo.spawn(nsNp, process.execPath, [...fixture("netproxy.ts"), configPath, "fd:3"], { cwd: pkgDir, stdio3: vm.frameSocket! });
+      const proxy = spawnNetproxy(world.topo, world.np, { config, dir: world.dir, listen: "fd:3", fd3: vm.frameSocket! });
       vm.frameSocket!.destroy(); // netproxy holds its own copy of the socket now
-      await proxy.waitFor((m) => m.attached === true, 30_000, "netproxy to attach");
+      await proxy.attached(30_000);
       const fetchPublished = async (): Promise<{ status: number; body: string }> => {
-        const out = topo.exec(nsNp, "curl", ["-sS", "-m", "8", "-w", "\n%{http_code}", `http://127.0.0.1:${PUBLISHED_PORT}/index.html`]);
+        const out = await world.exec(world.np, "curl", ["-sS", "-m", "8", "-w", "\n%{http_code}", `http://127.0.0.1:${PUBLISHED_PORT}/index.html`]);
         const nl = out.lastIndexOf("\n");
         return { status: Number(out.slice(nl + 1)), body: out.slice(0, nl) };
       };
-      procNetTcp = () => topo.exec(nsNp, "cat", ["/proc/net/tcp"]) + topo.exec(nsNp, "cat", ["/proc/net/tcp6"]).split("\n").slice(1).join("\n");
-      return { vm, fetchPublished, close: () => topo.destroy() };
+      procNetTcp = async () => (await world.exec(world.np, "cat", ["/proc/net/tcp"])) + (await world.exec(world.np, "cat", ["/proc/net/tcp6"])).split("\n").slice(1).join("\n");
+      return { vm, fetchPublished, close: () => world.destroy() };
     } catch (e) {
-      await topo.destroy();
+      await world.destroy();
       throw e;
     }
   },
