@@ -18,9 +18,15 @@ export interface SimdChecksum {
   sum(len: number): number;
 }
 
+/** The part of the WebAssembly JS API used here (the package's TypeScript libs do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: { mem: { buffer: ArrayBuffer }; sum: (len: number) => number } };
+}
+
 /** Instantiate the kernel (synchronously: the module is 150 bytes). */
 export function instantiateSimdChecksum(): SimdChecksum {
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(CHECKSUM_WASM_HEX, "hex")), {});
-  const mem = new Uint8Array((inst.exports.mem as WebAssembly.Memory).buffer);
-  return { mem, sum: inst.exports.sum as (len: number) => number };
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const { exports } = new wasm.Instance(new wasm.Module(Buffer.from(CHECKSUM_WASM_HEX, "hex")), {});
+  return { mem: new Uint8Array(exports.mem.buffer), sum: exports.sum };
 }
