@@ -3,7 +3,9 @@
  * stream transport (`stream:unix:PATH`, what QEMU's `-netdev stream` connects to). A child process
  * plays the VMM (it owns the unix connection and relays frames for emulated guest TCP endpoints
  * in this process). When it is killed, netproxy must close every upstream socket, report closed,
- * and leak no descriptor.
+ * and leak no descriptor. The same fault with a real QEMU guest in the netns world is
+ * packages/vmm-qemu/test/e2e/qemu-killed.test.ts; this stand-in adds what a real guest cannot
+ * control as precisely (a frozen VMM, exact flow sizes, descriptors of an in-process netproxy).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";

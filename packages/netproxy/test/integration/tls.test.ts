@@ -4,29 +4,19 @@
  * certificate from a test CA that the proxy trusts upstream. A placeholder sent to the allowed host
  * arrives as the real secret; sent to another host it is blocked and reported.
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { netnsUnavailableReason } from "../../src/netns/index.js";
 import { useWorld } from "./use-world.js";
-import { PUBLIC_HOST } from "./world.js";
+import { PUBLIC_HOST, upstreamCerts } from "./world.js";
 
 const reason = netnsUnavailableReason();
 if (reason && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_REQUIRE_E2E=1 but netns tests cannot run: ${reason}`);
 
-function makeCerts(dir: string) {
-  const o = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  o(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=sbx test upstream CA"]);
-  o(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=public.test"]);
-  writeFileSync(join(dir, "srv.ext"), "subjectAltName=DNS:public.test,DNS:other.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-  o(["x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "srv.ext"]);
-  return { ca: join(dir, "ca.pem"), cert: join(dir, "srv.pem"), key: join(dir, "srv.key") };
-}
-
 describe.skipIf(reason !== null)("TLS interception and secrets through netproxy (netns)", () => {
   const { w, events } = useWorld((w) => {
-    const certs = makeCerts(w.dir);
+    const certs = upstreamCerts(w.dir);
     return {
       build: { tls: { cert: certs.cert, key: certs.key } },
       config: {

@@ -9,7 +9,7 @@
  * Test hosts record every connection they see (fixtures/test-host.ts). `useWorld()` (use-world.ts)
  * builds it for a describe block; `destroy()` removes everything, even after a failure.
  */
-import type { ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +33,19 @@ export interface HostRecord {
   peer: string;
   /** HTTPS /headers requests: the request headers as received. */
   headers?: Record<string, string>;
+}
+
+/**
+ * Certificates for the public host's HTTPS (`build({ tls })`): a test CA (which netproxy is told to
+ * trust upstream) and a server certificate for public.test and other.test, written to `dir`.
+ */
+export function upstreamCerts(dir: string): { ca: string; cert: string; key: string } {
+  const o = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  o(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=sbx test upstream CA"]);
+  o(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=public.test"]);
+  writeFileSync(join(dir, "srv.ext"), "subjectAltName=DNS:public.test,DNS:other.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+  o(["x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "srv.ext"]);
+  return { ca: join(dir, "ca.pem"), cert: join(dir, "srv.pem"), key: join(dir, "srv.key") };
 }
 
 /** Command prefix that runs a TypeScript file with this repo's sources. */
