@@ -96,8 +96,6 @@ describe("the VMM stops reading (SIGSTOP) while upstreams push data", () => {
 
 describe("the VMM is killed mid-flow (stream:unix transport)", () => {
   it("SIGKILL of the VMM with 8 bulk flows: netproxy closes every upstream socket, reports closed, leaks no descriptor", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "np-vmm-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const upstream: { sock: net.Socket; closed: boolean }[] = [];
     const srv = await loopbackServer((s) => {
       const c = { sock: s, closed: false };
@@ -108,41 +106,12 @@ describe("the VMM is killed mid-flow (stream:unix transport)", () => {
     });
     cleanups.push(srv.close);
     const fds0 = fdCount();
-    const config = {
-      preset: "public-only",
-      policy: {
-        default_egress: "deny",
-        default_ingress: "allow",
-        rules: [{ direction: "egress", destination: { group: "host" }, protocols: ["tcp"], ports: [{ start: srv.port, end: srv.port }], action: "allow" }],
-      },
-    };
-    const path = join(dir, "np.sock");
-    const np = await startNetproxy({ config, listen: `stream:unix:${path}` });
-    cleanups.push(() => np.close());
-    const vmm = spawn(process.execPath, ["-e", VMM, path], { stdio: ["pipe", "pipe", "inherit"] });
-    cleanups.push(() => vmm.kill("SIGKILL"));
-    vmm.stdin.on("error", () => {});
-    await np.attached;
-    // Emulated guest endpoints whose frames travel through the VMM process.
-    const link = { inject: (f: Uint8Array) => void vmm.stdin.write(encodeStreamFrame(f)) } as unknown as MemoryLink;
-    const plan = np.addresses;
-    const guests = new Map<number, GuestTcp>();
-    const dec = new StreamDecoder({
-      frame: (f) => {
-        const rx = parseRx(Uint8Array.from(f));
-        if (rx.tcp) guests.get(rx.tcp.dstPort)?.input(rx.tcp);
-      },
-    });
-    vmm.stdout.on("data", (c: Buffer) => dec.push(c));
-    for (let i = 0; i < 8; i++) {
-      const g = new GuestTcp(link, plan, { src: plan.v4!.guest, dst: plan.v4!.gateway, srcPort: 50000 + i, dstPort: srv.port, window: 1 << 20, windowScale: 7 });
-      guests.set(50000 + i, g);
-      cleanups.push(() => g.dispose());
-    }
-    for (const g of guests.values()) g.connect();
-    for (const g of guests.values()) await g.until(() => g.state === "established", 10_000);
-    for (const g of guests.values()) g.write(randomBytes(1 << 20));
-    for (const g of guests.values()) await g.until(() => g.receivedLen > 256 * 1024, 20_000);
+    const { np, vmm, guest } = await vmmWorld(srv.port);
+    const guests = Array.from({ length: 8 }, (_, i) => guest(50000 + i));
+    for (const g of guests) g.connect();
+    for (const g of guests) await g.until(() => g.state === "established", 10_000);
+    for (const g of guests) g.write(randomBytes(1 << 20));
+    for (const g of guests) await g.until(() => g.receivedLen > 256 * 1024, 20_000);
     expect(upstream.length).toBe(8);
     expect(upstream.every((u) => !u.closed)).toBe(true);
     // The VMM dies without any goodbye.
@@ -150,7 +119,7 @@ describe("the VMM is killed mid-flow (stream:unix transport)", () => {
     const cause = await Promise.race([np.closed, sleep(10_000).then(() => "still running" as const)]);
     expect(cause).not.toBe("still running");
     await waitFor(() => upstream.every((u) => u.closed), 10_000, "every upstream socket closed");
-    for (const g of guests.values()) g.dispose();
+    for (const g of guests) g.dispose();
     await waitFor(() => fdCount() <= fds0, 10_000, "descriptors back to where they were");
   }, 60_000);
 });
