@@ -171,7 +171,9 @@ export class StreamLink implements ObservableLink {
       this.needDrain = true;
       return false;
     }
-    // Frames sent in one tick are built in place in one staging buffer and written with one write().
+    // Frames sent in one event-loop turn (every I/O callback of the poll phase, not just one tick)
+    // are built in place in one staging buffer and written with one write(): under load that is
+    // one wake-up of the peer (helper, QEMU) for many frames.
     if (this.stage === null || this.stageLen + n + 4 > this.stage.length) {
       this.flush();
       this.stage = Buffer.allocUnsafe(Math.max(STAGE_BYTES, n + 4));
@@ -187,7 +189,7 @@ export class StreamLink implements ObservableLink {
     this.stageLen = at + n + 4;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flushTick);
+      setImmediate(this.flushTick);
     }
     this.stats.txFrames++;
     this.stats.txBytes += n;
