@@ -5,22 +5,17 @@
  */
 import { compilePolicy, ResolvedNameCache } from "@sandbox/core";
 import dnsPacket from "dns-packet";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDnsHandler, type DnsEvent } from "../../src/dns/forwarder.js";
 import { IPPROTO } from "../../src/frame/ipv4.js";
 import { startUpstream } from "../dns/upstream-helper.js";
 import { ipFrame, udpL4 } from "../stack/helpers/guest.js";
-import { harness, waitFor, type Harness } from "../stack/helpers/harness.js";
+import { waitFor } from "../stack/helpers/harness.js";
 import { isV4, testPolicy } from "../stack/helpers/policy.js";
 import { retainedMiB, sleep } from "./helpers.js";
+import { perTest } from "./per-test.js";
 
-let h: Harness | null = null;
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  await h?.close();
-  h = null;
-  for (const c of cleanups.splice(0)) await c();
-});
+const { start, cleanups } = perTest();
 
 describe("DNS query flood with a silent upstream", () => {
   it("10,000 queries: at most 256 in flight upstream, the rest dropped, memory flat; answers resume when the upstream does", async () => {
@@ -33,7 +28,7 @@ describe("DNS query flood with a silent upstream", () => {
     const events: DnsEvent[] = [];
     const dns = createDnsHandler({ policy, cache, gateway, upstreams: [{ ip: "127.0.0.1", port: up.port }], queryTimeoutMs: 1500, events: (e) => events.push(e) });
     cleanups.push(() => dns.close());
-    h = await harness({ policy: testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") }), dns });
+    const h = await start({ policy: testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") }), dns });
     const plan = h.stack.addresses;
     const g = plan.v4!.guest;
     const gw = plan.v4!.gateway;

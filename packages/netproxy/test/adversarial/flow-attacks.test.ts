@@ -10,23 +10,18 @@ import * as net from "node:net";
 import { randomBytes } from "node:crypto";
 import { compilePolicy, ResolvedNameCache, type CompiledPolicy, type PolicyLike } from "@sandbox/core";
 import dnsPacket from "dns-packet";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDnsHandler } from "../../src/dns/forwarder.js";
 import { TCP_FLAG } from "../../src/frame/tcp.js";
 import { IPPROTO } from "../../src/frame/ipv4.js";
 import { startUpstream } from "../dns/upstream-helper.js";
 import { ipFrame, udpL4 } from "../stack/helpers/guest.js";
-import { harness, loopbackServer, waitFor, type Harness } from "../stack/helpers/harness.js";
+import { loopbackServer, waitFor } from "../stack/helpers/harness.js";
 import { isV4, testPolicy } from "../stack/helpers/policy.js";
 import { fdCount, GuestMultiListener, rawRst, rawSyn, retainedMiB, sleep } from "./helpers.js";
+import { perTest } from "./per-test.js";
 
-let h: Harness | null = null;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  await h?.close();
-  h = null;
-  for (const c of cleanups.splice(0)) await c();
-});
+const { start, cleanups } = perTest();
 
 const gatewayOnly = () => testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") });
 
@@ -40,7 +35,7 @@ describe("SYN flood against max_connections", () => {
   it("excess SYNs get RST, the table stays at the cap, an established flow keeps working, capacity returns", async () => {
     const CAP = 32;
     const srv = await echoServer();
-    h = await harness({ policy: gatewayOnly(), maxConnections: CAP, tuning: { rtoInitialMs: 100, rtoMinMs: 50, tcpMaxRetries: 3 } });
+    const h = await start({ policy: gatewayOnly(), maxConnections: CAP, tuning: { rtoInitialMs: 100, rtoMinMs: 50, tcpMaxRetries: 3 } });
     const plan = h.stack.addresses;
     const gw = plan.v4!.gateway;
     // One honest flow first.
@@ -86,7 +81,7 @@ describe("SYN flood against max_connections", () => {
   it("a guest RST frees the slot at once (flood, then RST all, then the cap is usable again)", async () => {
     const CAP = 16;
     const srv = await echoServer();
-    h = await harness({ policy: gatewayOnly(), maxConnections: CAP });
+    const h = await start({ policy: gatewayOnly(), maxConnections: CAP });
     const plan = h.stack.addresses;
     const gw = plan.v4!.gateway;
     for (let p = 0; p < 200; p++) h.link.inject(rawSyn(plan, gw, 21000 + p, srv.port));
@@ -112,7 +107,7 @@ describe("UDP flow-table exhaustion", () => {
     await new Promise<void>((r) => echo.bind(0, "127.0.0.1", () => r()));
     cleanups.push(() => void echo.close());
     const port = echo.address().port;
-    h = await harness({ policy: testPolicy({ egress: (ip, _p, proto) => (proto === "udp" && isV4(ip, "172.16.0.1") ? "allow" : "deny") }) });
+    const h = await start({ policy: testPolicy({ egress: (ip, _p, proto) => (proto === "udp" && isV4(ip, "172.16.0.1") ? "allow" : "deny") }) });
     const plan = h.stack.addresses;
     const g = plan.v4!.guest;
     const gw = plan.v4!.gateway;
@@ -172,7 +167,7 @@ describe("zero-window and slow-reader attacks", () => {
       pump();
     });
     cleanups.push(srv.close);
-    h = await harness({ policy: gatewayOnly(), tuning: { tcpRcvBuf: RCV, tcpSndBuf: SND } });
+    const h = await start({ policy: gatewayOnly(), tuning: { tcpRcvBuf: RCV, tcpSndBuf: SND } });
     const base = await retainedMiB();
     const guests = Array.from({ length: FLOWS }, (_, i) => h!.tcp({ srcPort: 43000 + i, dstPort: srv.port, window: 65535, windowScale: 2 }));
     for (const g of guests) g.connect();
@@ -204,7 +199,7 @@ describe("zero-window and slow-reader attacks", () => {
 describe("slowloris on a published port", () => {
   it("300 host peers trickling bytes: at most 256 reach the guest, the rest are refused, egress is unaffected, capacity returns", async () => {
     const echo = await echoServer();
-    h = await harness({ policy: testPolicy({ ingress: () => "allow", egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") }) });
+    const h = await start({ policy: testPolicy({ ingress: () => "allow", egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") }) });
     const plan = h.stack.addresses;
     const listener = new GuestMultiListener(h.link, plan, 8080);
     h.onRx = (rx) => {
@@ -294,7 +289,7 @@ describe("DNS rebinding races against a domain rule", () => {
     const policy = guarded(compilePolicy(RULES, { gateway, cache }), violations);
     const dns = createDnsHandler({ policy, cache, gateway, upstreams: [{ ip: "127.0.0.1", port: up.port }], rebindProtection: false, queryTimeoutMs: 2000 });
     cleanups.push(() => dns.close());
-    h = await harness({ policy, dns });
+    const h = await start({ policy, dns });
     const plan = h.stack.addresses;
     const query = (id: number) => Buffer.from(dnsPacket.encode({ id, type: "query", flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: "race.example", type: "A" }] }));
     const answers: string[] = [];

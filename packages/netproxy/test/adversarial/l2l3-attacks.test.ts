@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { compilePolicy, ResolvedNameCache } from "@sandbox/core";
 import dnsPacket from "dns-packet";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDnsHandler } from "../../src/dns/forwarder.js";
 import { ARP_OP, parseArp, writeArp } from "../../src/frame/arp.js";
 import { DHCP_MSG, DHCP_OPT, parseDhcp } from "../../src/frame/dhcp.js";
@@ -17,18 +17,13 @@ import { parseUdp } from "../../src/frame/udp.js";
 import type { AddressPlan } from "../../src/stack/addr.js";
 import { formatIpBytes } from "../../src/stack/ip.js";
 import { ipFrame, udpL4, type Rx } from "../stack/helpers/guest.js";
-import { harness, loopbackServer, waitFor, type Harness } from "../stack/helpers/harness.js";
+import { loopbackServer, waitFor, type Harness } from "../stack/helpers/harness.js";
 import { isV4, testPolicy } from "../stack/helpers/policy.js";
 import { startUpstream } from "../dns/upstream-helper.js";
 import { dhcpFrom, ipv4Fragment, macOf, retainedMiB, sleep, withSrcMac } from "./helpers.js";
+import { perTest } from "./per-test.js";
 
-let h: Harness | null = null;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await h?.close();
-  h = null;
-  for (const c of cleanups.splice(0)) await c();
-});
+const { start, cleanups } = perTest();
 
 const gatewayOnly = () => testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") });
 
@@ -60,7 +55,7 @@ function collect(hh: Harness): Rx[] {
 
 describe("ARP spoofing of the gateway", () => {
   it("a guest claiming the gateway's IP changes nothing: the gateway keeps its MAC, frames to the fake MAC are not routed", async () => {
-    h = await harness({ policy: gatewayOnly() });
+    const h = await start({ policy: gatewayOnly() });
     const got = collect(h);
     const plan = h.stack.addresses;
     const fakeMac = Uint8Array.of(0x02, 0x66, 0x66, 0x66, 0x66, 0x66);
@@ -92,7 +87,7 @@ describe("ARP spoofing of the gateway", () => {
 
 describe("DHCP starvation", () => {
   it("5,000 clients with random MACs get nothing but the one configured address; memory stays flat; the real guest keeps its lease", async () => {
-    h = await harness({ policy: gatewayOnly() });
+    const h = await start({ policy: gatewayOnly() });
     const plan = h.stack.addresses;
     const offered = new Set<string>();
     let replies = 0;
@@ -133,7 +128,7 @@ describe("DHCP starvation", () => {
 
 describe("MAC flood", () => {
   it("20,000 frames from distinct source MACs keep memory flat; replies go to the MAC that sent last, and the real guest works after", async () => {
-    h = await harness({ policy: gatewayOnly() });
+    const h = await start({ policy: gatewayOnly() });
     const plan = h.stack.addresses;
     const got = collect(h);
     const base = await retainedMiB();
@@ -163,7 +158,7 @@ describe("MAC flood", () => {
 
 describe("oversized and fragment floods", () => {
   it("oversized frames and a 20,000-fragment flood keep reassembly memory bounded; a fragmented query still gets answered", async () => {
-    h = await harness({ policy: gatewayOnly(), tuning: { maxReassemblies: 64 } });
+    const h = await start({ policy: gatewayOnly(), tuning: { maxReassemblies: 64 } });
     const plan = h.stack.addresses;
     const gw = plan.v4!.gateway;
     const base = await retainedMiB();
@@ -215,7 +210,7 @@ describe("DNS amplification", () => {
     const policy = compilePolicy({ default_egress: "allow", default_ingress: "deny", rules: [] }, { gateway, cache });
     const dns = createDnsHandler({ policy, cache, gateway, upstreams: [{ ip: "127.0.0.1", port: up.port }], queryTimeoutMs: 2000 });
     cleanups.push(async () => dns.close());
-    h = await harness({ policy: gatewayOnly(), dns });
+    const h = await start({ policy: gatewayOnly(), dns });
     const plan = h.stack.addresses;
     const gw = plan.v4!.gateway;
     const got = collect(h);

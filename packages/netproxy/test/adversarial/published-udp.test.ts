@@ -8,21 +8,16 @@
  */
 import * as dgram from "node:dgram";
 import * as net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IPPROTO } from "../../src/frame/ipv4.js";
 import { parseUdp } from "../../src/frame/udp.js";
 import { ipFrame, udpL4 } from "../stack/helpers/guest.js";
-import { harness, waitFor, type Harness } from "../stack/helpers/harness.js";
+import { waitFor, type Harness } from "../stack/helpers/harness.js";
 import { testPolicy } from "../stack/helpers/policy.js";
 import { sleep } from "./helpers.js";
+import { perTest } from "./per-test.js";
 
-let h: Harness | null = null;
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  await h?.close();
-  h = null;
-  for (const c of cleanups.splice(0)) c();
-});
+const { start, cleanups } = perTest();
 
 async function freeUdpPort(): Promise<number> {
   const s = net.createServer();
@@ -34,7 +29,7 @@ async function freeUdpPort(): Promise<number> {
 
 describe("published UDP port flooded by host peers", () => {
   it("16,384 other peers within the idle window: an active peer keeps its port and its replies, no reply reaches another peer, the table is bounded", async () => {
-    h = await harness({ policy: testPolicy({ ingress: () => "allow" }) });
+    const h = await start({ policy: testPolicy({ ingress: () => "allow" }) });
     const plan = h.stack.addresses;
     const fromHost: { localPort: number; data: string }[] = [];
     h.onRx = (rx) => {

@@ -7,28 +7,23 @@
  * cheap per segment and bounded, and the flow must still deliver correct data afterwards.
  */
 import { createHash } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IPPROTO } from "../../src/frame/ipv4.js";
 import { TCP_FLAG } from "../../src/frame/tcp.js";
 import { ipFrame, tcpL4 } from "../stack/helpers/guest.js";
-import { harness, loopbackServer, waitFor, type Harness } from "../stack/helpers/harness.js";
+import { loopbackServer, waitFor } from "../stack/helpers/harness.js";
 import { isV4, testPolicy } from "../stack/helpers/policy.js";
 import { retainedMiB } from "./helpers.js";
+import { perTest } from "./per-test.js";
 
-let h: Harness | null = null;
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await h?.close();
-  h = null;
-  for (const c of cleanups.splice(0)) await c();
-});
+const { start, cleanups } = perTest();
 
 describe("out-of-order segment flood", () => {
   it("20,000 one-byte segments with holes cost little time and memory, and the flow still delivers the right bytes", async () => {
     const got: Buffer[] = [];
     const srv = await loopbackServer((s) => s.on("data", (d: Buffer) => got.push(d)));
     cleanups.push(srv.close);
-    h = await harness({ policy: testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") }) });
+    const h = await start({ policy: testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") }) });
     const plan = h.stack.addresses;
     const src = plan.v4!.guest;
     const dst = plan.v4!.gateway;

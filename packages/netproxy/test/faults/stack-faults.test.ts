@@ -8,23 +8,18 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as dgram from "node:dgram";
 import type * as net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IPPROTO } from "../../src/frame/ipv4.js";
 import { ipFrame, udpL4 } from "../stack/helpers/guest.js";
-import { harness, loopbackServer, waitFor, type Harness } from "../stack/helpers/harness.js";
+import { loopbackServer, waitFor } from "../stack/helpers/harness.js";
 import { isV4, testPolicy } from "../stack/helpers/policy.js";
 import { fdCount, retainedMiB, sleep } from "../adversarial/helpers.js";
+import { perTest } from "../adversarial/per-test.js";
 
 const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
 const gatewayOnly = () => testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") });
 
-let h: Harness | null = null;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  await h?.close();
-  h = null;
-  for (const c of cleanups.splice(0)) await c();
-});
+const { start, cleanups } = perTest();
 
 /** A loopback server that hashes what it reads and exposes its sockets. */
 async function hashingServer(onConn?: (s: net.Socket, st: { bytes: number }) => void) {
@@ -65,7 +60,7 @@ describe("upstream faults", () => {
       s.write(randomBytes(1 << 20), () => s.resetAndDestroy());
     });
     cleanups.push(down.close);
-    h = await harness({ policy: gatewayOnly() });
+    const h = await start({ policy: gatewayOnly() });
     const a = h.tcp({ srcPort: 47000, dstPort: up.srv.port, window: 1 << 20, windowScale: 7 });
     const b = h.tcp({ srcPort: 47001, dstPort: down.port, window: 256 * 1024, windowScale: 7 });
     a.connect();
@@ -91,7 +86,7 @@ describe("upstream faults", () => {
         s.write(toGuest, () => s.end()); // then answer (and half-close) after the stall
       }, 3000);
     });
-    h = await harness({ policy: gatewayOnly(), tuning: { tcpRcvBuf: 256 * 1024 } });
+    const h = await start({ policy: gatewayOnly(), tuning: { tcpRcvBuf: 256 * 1024 } });
     const g = h.tcp({ srcPort: 47010, dstPort: up.srv.port, window: 1 << 20, windowScale: 7 });
     g.connect();
     await g.until(() => g.state === "established");
@@ -115,7 +110,7 @@ describe("upstream faults", () => {
       s.end("bye"); // upstream closes its sending side at once
       s.on("end", () => (tail = "eof"));
     });
-    h = await harness({ policy: gatewayOnly() });
+    const h = await start({ policy: gatewayOnly() });
     const g = h.tcp({ srcPort: 47020, dstPort: up.srv.port, window: 1 << 20, windowScale: 7 });
     g.connect();
     await g.until(() => g.peerFin);
@@ -138,7 +133,7 @@ describe("upstream gone while the guest is not reading", () => {
       s.end(down, () => s.destroy()); // write everything, FIN, and close the socket once flushed
     });
     cleanups.push(srv.close);
-    h = await harness({ policy: gatewayOnly(), tuning: { tcpSndBuf: 4 << 20 } });
+    const h = await start({ policy: gatewayOnly(), tuning: { tcpSndBuf: 4 << 20 } });
     const g = h.tcp({ srcPort: 47030, dstPort: srv.port, window: 32 * 1024 });
     g.connect();
     await g.until(() => g.receivedLen > 0);
@@ -161,7 +156,7 @@ describe("the guest vanishes mid-flow", () => {
     await new Promise<void>((r) => udp.bind(0, "127.0.0.1", () => r()));
     cleanups.push(() => void udp.close());
     const fdsServers = fdCount();
-    h = await harness({ policy: testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") }) });
+    const h = await start({ policy: testPolicy({ egress: (ip) => (isV4(ip, "172.16.0.1") ? "allow" : "deny") }) });
     const plan = h.stack.addresses;
     const gs = Array.from({ length: 24 }, (_, i) => h!.tcp({ srcPort: 48000 + i, dstPort: up.srv.port, window: 65535 }));
     for (const g of gs) g.connect();
@@ -191,7 +186,7 @@ describe("policy reload under traffic", () => {
     const cut = await hashingServer();
     const allowPorts = new Set([keep.srv.port, cut.srv.port]);
     const policyFor = () => testPolicy({ egress: (ip, port) => (isV4(ip, "172.16.0.1") && port !== null && allowPorts.has(port) ? "allow" : "deny") });
-    h = await harness({ policy: policyFor(), tuning: { tcpRcvBuf: 512 * 1024 } });
+    const h = await start({ policy: policyFor(), tuning: { tcpRcvBuf: 512 * 1024 } });
     const dataKeep = randomBytes(12 << 20);
     const dataCut = randomBytes(12 << 20);
     const a = h.tcp({ srcPort: 49000, dstPort: keep.srv.port, window: 1 << 20, windowScale: 7 });
