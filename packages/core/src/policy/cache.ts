@@ -96,7 +96,9 @@ export function extractAddresses(
 
 /** Per-sandbox resolved-hostname cache (§1.9). */
 export class ResolvedNameCache {
-  private readonly byKey = new Map<string, CacheEntry>();
+  /** Entries by canonical name, one map per family (no composite key to build and hash). */
+  private readonly byName4 = new Map<string, CacheEntry>();
+  private readonly byName6 = new Map<string, CacheEntry>();
   private readonly rev4 = new Map<number, CacheEntry[]>();
   private readonly rev6 = new Map<number, CacheEntry[]>();
   /** Presence filters: how many (entry, address) bindings fall in each 16-bit bucket. */
@@ -113,12 +115,13 @@ export class ResolvedNameCache {
 
   /** Replaces the (name, family) entry with `ips`, live for `ttlSecs` (floored at 1 s). */
   record(name: string, family: CacheFamily, ips: readonly IpAddr[], ttlSecs: number): void {
-    const key = `${family}\u0000${canonicalHost(name)}`;
-    this.remove(key);
+    const host = canonicalHost(name);
+    const byName = family === "ipv4" ? this.byName4 : this.byName6;
+    this.remove(byName, host);
     if (ips.length === 0) return;
     const t = this.now();
     const entry: CacheEntry = {
-      name: canonicalHost(name),
+      name: host,
       family,
       expires: t + Math.max(1, ttlSecs) * 1000,
       v4: [],
@@ -134,7 +137,7 @@ export class ResolvedNameCache {
         entry.v6.push(Uint8Array.from(ip.v6));
       }
     }
-    this.byKey.set(key, entry);
+    byName.set(host, entry);
     for (const v of entry.v4) {
       push(this.rev4, v, entry);
       this.filter4[slot4(v)]!++;
@@ -158,7 +161,7 @@ export class ResolvedNameCache {
 
   /** Removes the (name, family) entry. */
   clear(name: string, family: CacheFamily): void {
-    this.remove(`${family}\u0000${canonicalHost(name)}`);
+    this.remove(family === "ipv4" ? this.byName4 : this.byName6, canonicalHost(name));
   }
 
   /** True when some live entry containing `ip` has a name satisfying `pred`. */
@@ -183,12 +186,12 @@ export class ResolvedNameCache {
   /** All live entries (for inspection and tests). */
   entries(): CacheEntry[] {
     const t = this.now();
-    return [...this.byKey.values()].filter((e) => e.expires > t);
+    return [...this.byName4.values(), ...this.byName6.values()].filter((e) => e.expires > t);
   }
 
   /**
    * Candidate entries for an IPv4 address (uint32). Every returned entry contains the address;
-   * the caller checks expiry. Allocation-free.
+   * the caller checks expiry (replaced and cleared entries linger in the list as expired ones). Allocation-free.
    */
   entriesV4(v4: number): readonly CacheEntry[] | undefined {
     if (this.filter4[slot4(v4)] === 0) return undefined;
@@ -222,16 +225,19 @@ export class ResolvedNameCache {
     return this.entryHasV6(e, ip.v6);
   }
 
-  private remove(key: string): void {
-    const old = this.byKey.get(key);
+  private remove(byName: Map<string, CacheEntry>, host: string): void {
+    const old = byName.get(host);
     if (old === undefined) return;
-    this.byKey.delete(key);
+    byName.delete(host);
+    // Marked dead (never live again: readers skip it by its expiry) and dropped from the reverse
+    // lists lazily, so replacing one of many names that share an address is not linear in them.
+    old.expires = REMOVED;
     for (const v of old.v4) {
-      pull(this.rev4, v, old);
+      pull(this.rev4, v);
       this.filter4[slot4(v)]!--;
     }
     for (const b of old.v6) {
-      pull(this.rev6, hash6(b), old);
+      pull(this.rev6, hash6(b));
       this.filter6[slot6(b)]!--;
     }
   }
@@ -239,9 +245,15 @@ export class ResolvedNameCache {
   private maybeSweep(t: number): void {
     if (t - this.lastSweep < 1000) return;
     this.lastSweep = t;
-    for (const [key, e] of this.byKey) if (e.expires <= t) this.remove(key);
+    for (const byName of [this.byName4, this.byName6]) for (const [host, e] of byName) if (e.expires <= t) this.remove(byName, host);
   }
 }
+
+/** The expiry of a removed entry: never live, and how the reverse lists recognise it. */
+const REMOVED = -1;
+
+/** A reverse list: entries sharing an address, removed ones included until the next compaction. */
+type RevList = CacheEntry[] & { dead?: number };
 
 function push(m: Map<number, CacheEntry[]>, k: number, e: CacheEntry): void {
   const l = m.get(k);
@@ -249,10 +261,21 @@ function push(m: Map<number, CacheEntry[]>, k: number, e: CacheEntry): void {
   else l.push(e);
 }
 
-function pull(m: Map<number, CacheEntry[]>, k: number, e: CacheEntry): void {
-  const l = m.get(k);
+/**
+ * One entry of the list at `k` was removed (its expiry is {@link REMOVED}). The list is compacted,
+ * in order, once removed entries outnumber live ones: amortized O(1) per removal.
+ */
+function pull(m: Map<number, CacheEntry[]>, k: number): void {
+  const l = m.get(k) as RevList | undefined;
   if (l === undefined) return;
-  const i = l.indexOf(e);
-  if (i >= 0) l.splice(i, 1);
-  if (l.length === 0) m.delete(k);
+  const dead = (l.dead ?? 0) + 1;
+  if (dead * 2 < l.length) {
+    l.dead = dead;
+    return;
+  }
+  let j = 0;
+  for (let i = 0; i < l.length; i++) if (l[i]!.expires !== REMOVED) l[j++] = l[i]!;
+  l.length = j;
+  l.dead = 0;
+  if (j === 0) m.delete(k);
 }

@@ -39,10 +39,33 @@ function labelError(label: string, name: string): string | undefined {
 }
 
 /**
+ * The common case in one pass without allocating: already canonical (lower-case ASCII letters,
+ * digits, `-`, `_`; no leading or trailing dot; no empty label; no label starting with `-` or
+ * longer than 63; at most 253 bytes). Everything else takes the full path, which gives the error.
+ */
+function isPlainCanonicalName(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 253) return false;
+  let labelStart = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 : s.charCodeAt(i);
+    if (c === 46) {
+      const len = i - labelStart;
+      if (len === 0 || len > 63 || s.charCodeAt(labelStart) === 45) return false;
+      labelStart = i + 1;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
  * Parses and canonicalizes a domain name (§1.3). Errors: `domain name is empty`,
  * `invalid domain name: <why>`.
  */
 export function parseDomainName(input: string): DomainNameResult {
+  if (isPlainCanonicalName(input)) return { ok: true, name: input };
   let a = 0;
   let b = input.length;
   while (a < b && input.charCodeAt(a) === 46) a++;

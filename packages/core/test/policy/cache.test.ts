@@ -40,6 +40,43 @@ describe("ResolvedNameCache", () => {
     expect(c.hostsFor(ip("9.9.9.9")).sort()).toEqual(["a.com", "b.com"]);
   });
 
+  it("keeps many names on one IP exact through replacements, clears and expiry (lazy removal)", () => {
+    let now = 0;
+    const c = new ResolvedNameCache(() => now);
+    const shared = ip("9.9.9.9");
+    const v6 = ip("2001:db8::9");
+    const live = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      c.record(`n${i}.cdn.com`, "ipv4", [shared, ip(`10.0.${i >> 8}.${i & 255}`)], 60);
+      c.record(`n${i}.cdn.com`, "ipv6", [v6], 60);
+      live.add(`n${i}.cdn.com`);
+    }
+    // Replace a third with another address, clear a third of the v4 entries, re-record some.
+    for (let i = 0; i < 300; i += 3) {
+      c.record(`n${i}.cdn.com`, "ipv4", [ip("8.8.4.4")], 60);
+      live.delete(`n${i}.cdn.com`);
+    }
+    for (let i = 1; i < 300; i += 3) {
+      c.clear(`n${i}.cdn.com`, "ipv4");
+      live.delete(`n${i}.cdn.com`);
+    }
+    for (let i = 1; i < 300; i += 30) {
+      c.record(`n${i}.cdn.com`, "ipv4", [shared], 60);
+      live.add(`n${i}.cdn.com`);
+    }
+    expect(c.hostsFor(shared).sort()).toEqual([...live].sort());
+    expect(c.hostsFor(ip("8.8.4.4"))).toHaveLength(100);
+    expect(c.hostsFor(v6)).toHaveLength(300);
+    expect(c.anyHostFor(shared, (h) => h === "n0.cdn.com")).toBe(false);
+    expect(c.anyHostFor(shared, (h) => h === "n2.cdn.com")).toBe(true);
+    expect(c.anyHostFor(ip("10.0.0.0"), (h) => h === "n0.cdn.com")).toBe(false); // replaced entry
+    expect(c.anyHostFor(ip("10.0.0.2"), (h) => h === "n2.cdn.com")).toBe(true);
+    now = 61_000;
+    c.record("late.cdn.com", "ipv4", [shared], 60); // sweeps the expired ones
+    expect(c.hostsFor(shared)).toEqual(["late.cdn.com"]);
+    expect(c.hostsFor(v6)).toEqual([]);
+  });
+
   it("follows CNAME chains, ignores unrelated records, takes the min TTL, clears on errors", () => {
     const answers = [
       { name: "www.example.com.", type: "CNAME", ttl: 300, data: "edge.cdn.net." },

@@ -19,6 +19,21 @@ describe("parseDomainName", () => {
     expect(parseDomainName("BÜCHER.De")).toEqual({ ok: true, name: "bÜcher.de" }); // ASCII-only lower-casing
   });
 
+  it("judges already-canonical names (its one-pass fast path) exactly as the full parse does", () => {
+    // A leading dot is trimmed by the full parse but always sends the input down the full path.
+    let seed = 12345;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const alphabet = "ab-_.9Z*é";
+    const samples = ["a", "-a.b", "a-.b", "a..b", "a.", "_x._y", `${"a".repeat(63)}.b`, `${"a".repeat(64)}.b`, `${"ab.".repeat(84)}c`, `${"ab.".repeat(84)}cd`];
+    for (let i = 0; i < 5000; i++) {
+      const len = 1 + rnd(i % 10 === 0 ? 260 : 12);
+      let x = "";
+      for (let k = 0; k < len; k++) x += alphabet[rnd(rnd(4) === 0 ? alphabet.length : 5)];
+      samples.push(x);
+    }
+    for (const x of samples) expect(parseDomainName(x), x).toEqual(parseDomainName(`.${x}`));
+  });
+
   it("guards single-label suffixes", () => {
     expect(parseDomainSuffix(".com")).toMatchObject({ ok: false, error: expect.stringContaining("suffix `com` is a single DNS label") });
     expect(parseDomainSuffix("Example.COM.")).toEqual({ ok: true, name: "example.com" });

@@ -10,7 +10,7 @@ import type { Upstream } from "./nameservers.js";
 import { NodeDnsTransport, type DnsUpstreamTransport } from "./transport.js";
 import { allAnswerAddresses, chainAddresses } from "./answers.js";
 import { firstRebindOffender } from "./rebind.js";
-import { buildResponse, flagsOf, parseMessage, RCODE, RR, udpPayloadLimit, type WireMessage, type WireQuestion } from "./wire.js";
+import { buildResponse, parseMessage, RCODE, RR, udpPayloadLimit, type WireMessage, type WireQuestion } from "./wire.js";
 
 /** The part of the resolved-name cache the forwarder writes (core's `ResolvedNameCache`). */
 export interface NameCacheWriter {
@@ -128,7 +128,12 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
   const aliases = new Set([HOST_ALIAS, ...(opts.hostAliases ?? [])].map(canonicalAlias));
   const gw4 = opts.gateway.ipv4 !== undefined ? parseIp(opts.gateway.ipv4) : undefined;
   const gw6 = opts.gateway.ipv6 !== undefined ? parseIp(opts.gateway.ipv6) : undefined;
-  const emit = opts.events ?? (() => {});
+  const sink = opts.events;
+  const gw4Bits = gw4 && gw4.family === 4 ? gw4.v4 : undefined;
+  const gw4Text = gw4 ? formatIp(gw4) : "";
+  /** The resolver address as events show it (the IPv4 gateway's text computed once). */
+  const resolverText = (ip: IpAddr): string => (ip.family === 4 && ip.v4 === gw4Bits ? gw4Text : formatIp(ip));
+  const upstreamText = (u: Upstream): string => `${u.ip}:${u.port}`;
 
   async function exchange(
     query: Uint8Array,
@@ -142,8 +147,8 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
         let raw: Uint8Array;
         if (ctx.transport === "udp") {
           raw = await transport.udp(query, to, timeout);
-          const first = parseMessage(raw);
-          if (first && flagsOf(first.flags).tc) raw = await transport.tcp(query, to, timeout);
+          // TC bit of the header (the whole answer is parsed once, below).
+          if (raw.length >= 12 && (raw[2]! & 0x02) !== 0) raw = await transport.tcp(query, to, timeout);
         } else if (ctx.transport === "dot" && direct) {
           raw = await transport.dot(query, to, ctx.sni ?? formatIp(ctx.resolverIp), timeout);
         } else {
@@ -165,7 +170,7 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
   async function handle(query: Uint8Array, ctx: DnsQueryContext): Promise<Uint8Array | null> {
     if (ctx.transport !== "udp") return pipeline(query, ctx);
     if (udpInFlight >= maxUdp) {
-      emit({ type: "dns", transport: "udp", resolver: formatIp(ctx.resolverIp), outcome: "dropped", name: null, qtype: null, reason: `${maxUdp} UDP queries already in flight: dropped (the guest retries)` });
+      sink?.({ type: "dns", transport: "udp", resolver: formatIp(ctx.resolverIp), outcome: "dropped", name: null, qtype: null, reason: `${maxUdp} UDP queries already in flight: dropped (the guest retries)` });
       return null;
     }
     udpInFlight++;
@@ -177,51 +182,52 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
   }
 
   async function pipeline(query: Uint8Array, ctx: DnsQueryContext): Promise<Uint8Array | null> {
-    const resolver = formatIp(ctx.resolverIp);
-    const base = { type: "dns" as const, transport: ctx.transport, resolver };
+    // Events are built only when someone listens; one object literal each, no spreads.
+    const resolver = sink ? resolverText(ctx.resolverIp) : "";
+    const transportKind = ctx.transport;
     if (opts.upstreams.length === 0) {
       // §4.5: with no usable nameserver the forwarder does not run; queries go unanswered.
-      emit({ ...base, outcome: "dropped", name: null, qtype: null, reason: "no upstream nameserver could be resolved: the DNS forwarder is not running" });
+      sink?.({ type: "dns", transport: transportKind, resolver, outcome: "dropped", name: null, qtype: null, reason: "no upstream nameserver could be resolved: the DNS forwarder is not running" });
       return null;
     }
     const msg = parseMessage(query);
-    if (!msg || flagsOf(msg.flags).qr) {
-      emit({ ...base, outcome: "dropped", name: null, qtype: null, reason: msg ? "message is a response, not a query" : "unparseable DNS message" });
+    if (!msg || (msg.flags & 0x8000) !== 0) {
+      sink?.({ type: "dns", transport: transportKind, resolver, outcome: "dropped", name: null, qtype: null, reason: msg ? "message is a response, not a query" : "unparseable DNS message" });
       return null;
     }
     const q = msg.questions[0];
-    const respond = (rcode: number, extra: { aa?: boolean; tc?: boolean; answers?: { type: number; ttl: number; rdata: Uint8Array }[] } = {}) =>
-      buildResponse({ id: msg.id, queryFlags: msg.flags, rcode, ...(q ? { question: q } : {}), ...extra });
     if (msg.questions.length !== 1 || !q) {
-      emit({ ...base, outcome: "formerr", name: null, qtype: q?.qtype ?? null, rcode: RCODE.FORMERR, reason: `expected exactly one question, got ${msg.questions.length}` });
-      return respond(RCODE.FORMERR);
+      sink?.({ type: "dns", transport: transportKind, resolver, outcome: "formerr", name: null, qtype: q?.qtype ?? null, rcode: RCODE.FORMERR, reason: `expected exactly one question, got ${msg.questions.length}` });
+      return respond(msg, q, RCODE.FORMERR);
     }
     const name = q.name.hostname && q.name.text !== "" ? q.name.text : null;
-    const ev = { ...base, name, qtype: q.qtype };
-    const protocol = ctx.transport === "udp" ? "udp" : "tcp";
-    const port = ctx.transport === "dot" ? 853 : 53;
+    const qtype = q.qtype;
+    const protocol = transportKind === "udp" ? "udp" : "tcp";
+    const port = transportKind === "dot" ? 853 : 53;
 
-    // Step 2: the name policy.
-    for (const p of opts.floor ? [policyOf(), opts.floor] : [policyOf()]) {
-      const d = p.dnsQuery(name, protocol, port);
+    // Step 2: the name policy (the sandbox's, then the platform floor's).
+    for (let d = policyOf().dnsQuery(name, protocol, port), floorDone = false; ; ) {
       if (d.verdict !== "allow") {
-        emit({ ...ev, outcome: "denied", rcode: RCODE.NXDOMAIN, rule: d.rule, reason: d.reason });
-        return respond(RCODE.NXDOMAIN);
+        sink?.({ type: "dns", transport: transportKind, resolver, name, qtype, outcome: "denied", rcode: RCODE.NXDOMAIN, rule: d.rule, reason: d.reason });
+        return respond(msg, q, RCODE.NXDOMAIN);
       }
+      if (floorDone || !opts.floor) break;
+      d = opts.floor.dnsQuery(name, protocol, port);
+      floorDone = true;
     }
     // Step 3: inactive family.
-    const family = q.qtype === RR.A ? "ipv4" : q.qtype === RR.AAAA ? "ipv6" : null;
+    const family = qtype === RR.A ? "ipv4" : qtype === RR.AAAA ? "ipv6" : null;
     if ((family === "ipv4" && !gw4) || (family === "ipv6" && !gw6)) {
       if (name) opts.cache.clear(name, family);
-      emit({ ...ev, outcome: "nodata_inactive_family", rcode: RCODE.NOERROR, reason: `no ${family} gateway: the family is inactive` });
-      return respond(RCODE.NOERROR);
+      sink?.({ type: "dns", transport: transportKind, resolver, name, qtype, outcome: "nodata_inactive_family", rcode: RCODE.NOERROR, reason: `no ${family} gateway: the family is inactive` });
+      return respond(msg, q, RCODE.NOERROR);
     }
     // Step 4: the host alias.
     if (family && aliases.has(q.name.text)) {
       const gw = (family === "ipv4" ? gw4 : gw6)!;
       const rdata = gw.family === 4 ? Uint8Array.of(gw.v4 >>> 24, (gw.v4 >>> 16) & 255, (gw.v4 >>> 8) & 255, gw.v4 & 255) : Uint8Array.from(gw.v6);
-      emit({ ...ev, outcome: "host_alias", rcode: RCODE.NOERROR, reason: `host alias answered with the gateway ${formatIp(gw)}` });
-      return respond(RCODE.NOERROR, { aa: true, answers: [{ type: q.qtype, ttl: HOST_ALIAS_TTL, rdata }] });
+      sink?.({ type: "dns", transport: transportKind, resolver, name, qtype, outcome: "host_alias", rcode: RCODE.NOERROR, reason: `host alias answered with the gateway ${formatIp(gw)}` });
+      return respond(msg, q, RCODE.NOERROR, { aa: true, answers: [{ type: qtype, ttl: HOST_ALIAS_TTL, rdata }] });
     }
     // Step 5: upstream selection.
     const toGateway = isUnspecified(ctx.resolverIp) || sameIp(ctx.resolverIp, gw4) || sameIp(ctx.resolverIp, gw6);
@@ -230,34 +236,32 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
       for (const p of opts.floor ? [policyOf(), opts.floor] : [policyOf()]) {
         const d = p.egress(ctx.resolverIp, port, protocol, { kind: "cache" });
         if (d.verdict !== "allow") {
-          emit({ ...ev, outcome: "resolver_denied", rcode: RCODE.NXDOMAIN, rule: d.rule, reason: `resolver ${resolver}:${port}/${protocol}: ${d.reason}` });
-          return respond(RCODE.NXDOMAIN);
+          sink?.({ type: "dns", transport: transportKind, resolver, name, qtype, outcome: "resolver_denied", rcode: RCODE.NXDOMAIN, rule: d.rule, reason: `resolver ${resolver}:${port}/${protocol}: ${d.reason}` });
+          return respond(msg, q, RCODE.NXDOMAIN);
         }
       }
-      const direct = ctx.transport === "dot" ? (opts.directResolverPorts?.dot ?? 853) : (opts.directResolverPorts?.plain ?? 53);
+      const direct = transportKind === "dot" ? (opts.directResolverPorts?.dot ?? 853) : (opts.directResolverPorts?.plain ?? 53);
       targets = [{ ip: formatIp(unmapIp(ctx.resolverIp)), port: direct }];
     }
     const got = await exchange(query, q, ctx, targets, !toGateway);
     // Step 6: no usable response.
     if (!got) {
-      emit({ ...ev, outcome: "servfail", rcode: RCODE.SERVFAIL, reason: "no usable upstream answer (timeout, transport error or malformed reply)" });
-      return respond(RCODE.SERVFAIL);
+      sink?.({ type: "dns", transport: transportKind, resolver, name, qtype, outcome: "servfail", rcode: RCODE.SERVFAIL, reason: "no usable upstream answer (timeout, transport error or malformed reply)" });
+      return respond(msg, q, RCODE.SERVFAIL);
     }
-    const upstream = `${got.from.ip}:${got.from.port}`;
-    const rcode = flagsOf(got.msg.flags).rcode;
-    // Step 7: rebind protection over every A/AAAA in the answer section.
+    const rcode = got.msg.flags & 0xf;
+    // Step 7: rebind protection over every A/AAAA in the answer section, with the policy in force
+    // now (a reload may have happened while upstream answered).
     if (rebind) {
-      const p = policyOf();
-      const admits = opts.floor ? (ip: IpAddr) => p.rebindAdmits(ip) && opts.floor!.rebindAdmits(ip) : (ip: IpAddr) => p.rebindAdmits(ip);
-      const bad = firstRebindOffender(allAnswerAddresses(got.msg), admits);
+      const bad = firstRebindOffender(allAnswerAddresses(got.msg), rebindAdmitter(policyOf()));
       if (bad) {
-        emit({ ...ev, outcome: "rebind_blocked", upstream, rcode: RCODE.NXDOMAIN, offender: formatIp(bad), reason: `answer carries reserved address ${formatIp(bad)} not admitted by an explicit allow rule` });
-        return respond(RCODE.NXDOMAIN);
+        sink?.({ type: "dns", transport: transportKind, resolver, name, qtype, outcome: "rebind_blocked", upstream: upstreamText(got.from), rcode: RCODE.NXDOMAIN, offender: formatIp(bad), reason: `answer carries reserved address ${formatIp(bad)} not admitted by an explicit allow rule` });
+        return respond(msg, q, RCODE.NXDOMAIN);
       }
     }
     // Step 8: cache update.
     if (family && name) {
-      const chain = rcode === RCODE.NOERROR ? chainAddresses(got.msg, q.name.text, q.qtype) : undefined;
+      const chain = rcode === RCODE.NOERROR ? chainAddresses(got.msg, q.name.text, qtype) : undefined;
       if (chain && chain.ips.length > 0) opts.cache.record(name, family, chain.ips, chain.ttlSecs);
       else opts.cache.clear(name, family);
     }
@@ -266,24 +270,41 @@ export function createDnsHandler(opts: DnsForwarderOptions): DnsForwarder {
     const out = got.msg.bytes;
     out[0] = (msg.id >> 8) & 0xff;
     out[1] = msg.id & 0xff;
-    if (ctx.transport === "udp") {
+    if (transportKind === "udp") {
       // 65507: the largest UDP payload over IPv4; above that the guest gets TC=1 and retries over TCP.
       const limit = Math.min(65507, ctx.maxUdpPayload ?? udpPayloadLimit(msg));
       if (out.length > limit) {
-        emit({ ...ev, outcome: "forwarded", upstream, rcode: RCODE.NOERROR, truncated: true, reason: `answer of ${out.length} bytes exceeds the guest's UDP limit ${limit}: TC=1` });
-        return respond(RCODE.NOERROR, { tc: true });
+        sink?.({ type: "dns", transport: transportKind, resolver, name, qtype, outcome: "forwarded", upstream: upstreamText(got.from), rcode: RCODE.NOERROR, truncated: true, reason: `answer of ${out.length} bytes exceeds the guest's UDP limit ${limit}: TC=1` });
+        return respond(msg, q, RCODE.NOERROR, { tc: true });
       }
     }
-    emit({ ...ev, outcome: "forwarded", upstream, rcode, reason: "upstream answer relayed" });
+    sink?.({ type: "dns", transport: transportKind, resolver, name, qtype, outcome: "forwarded", upstream: upstreamText(got.from), rcode, reason: "upstream answer relayed" });
     return out;
+  }
+
+  /** `rebindAdmits` of the policy (and the floor), one closure per policy object. */
+  let admitFor: CompiledPolicy | undefined;
+  let admitFn: (ip: IpAddr) => boolean = () => false;
+  function rebindAdmitter(p: CompiledPolicy): (ip: IpAddr) => boolean {
+    if (p !== admitFor) {
+      const floor = opts.floor;
+      admitFor = p;
+      admitFn = floor ? (ip) => p.rebindAdmits(ip) && floor.rebindAdmits(ip) : (ip) => p.rebindAdmits(ip);
+    }
+    return admitFn;
   }
 
   return { handle, close: () => transport.close() };
 }
 
+/** A synthesized response to `msg` (its question echoed, when it has one). */
+function respond(msg: WireMessage, q: WireQuestion | undefined, rcode: number, extra: { aa?: boolean; tc?: boolean; answers?: { type: number; ttl: number; rdata: Uint8Array }[] } = {}): Uint8Array {
+  return buildResponse({ id: msg.id, queryFlags: msg.flags, rcode, ...(q ? { question: q } : {}), ...extra });
+}
+
 /** True when `msg` is a response whose single question equals `q` (name, type, class). */
 function isAnswerTo(msg: WireMessage, q: WireQuestion): boolean {
-  if (!flagsOf(msg.flags).qr || msg.questions.length !== 1) return false;
+  if ((msg.flags & 0x8000) === 0 || msg.questions.length !== 1) return false;
   const r = msg.questions[0]!;
   return r.qtype === q.qtype && r.qclass === q.qclass && r.name.text === q.name.text;
 }

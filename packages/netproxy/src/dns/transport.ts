@@ -32,6 +32,8 @@ interface UpstreamSocket {
   /** Queries sent on this socket; after {@link QUERIES_PER_SOCKET} it is retired. */
   sent: number;
   retired: boolean;
+  /** True once `ready` resolved (queries then skip the await). */
+  connected: boolean;
 }
 
 /**
@@ -109,8 +111,11 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
     const ready = new Promise<void>((resolve, reject) => {
       sock.connect(to.port, to.ip, (err?: Error) => (err ? reject(err) : resolve()));
     });
-    ready.catch((e: Error) => drop(e));
-    u = { sock, ready, pending, sent: 0, retired: false };
+    ready.then(
+      () => (u!.connected = true),
+      (e: Error) => drop(e),
+    );
+    u = { sock, ready, pending, sent: 0, retired: false, connected: false };
     this.sockets.set(key, u);
     this.open.add(u);
     sock.on("close", () => this.open.delete(u!));
@@ -133,7 +138,7 @@ export class NodeDnsTransport implements DnsUpstreamTransport {
       u.retired = true;
       this.sockets.delete(`${to.ip}|${to.port}`);
     }
-    await u.ready;
+    if (!u.connected) await u.ready;
     return new Promise((resolve, reject) => {
       let id = -1;
       for (let i = 0; i < 64; i++) {

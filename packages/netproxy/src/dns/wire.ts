@@ -59,17 +59,18 @@ const MAX_POINTER_JUMPS = 127;
 /** Result of reading a name: the name and the offset just after it in the original stream. */
 interface NameRead { name: WireName; next: number }
 
-const HOST_LABEL = /^[a-z0-9_](?:[a-z0-9_-]*)$/;
+/** Scratch space of {@link readName}: the name's characters and its uncompressed wire bytes. */
 const codes: number[] = [];
+const wireScratch = new Uint8Array(MAX_NAME);
 
 /**
  * Read a possibly compressed name at `offset`. Returns undefined on any malformation: out of
  * bounds, a pointer that does not point strictly before the start of the segment it appears in,
- * a reserved label type, or a name longer than 255 bytes.
+ * a reserved label type, or a name longer than 255 bytes. One pass, one string per name.
  */
 export function readName(buf: Uint8Array, offset: number): NameRead | undefined {
-  const parts: string[] = [];
-  const wire: number[] = [];
+  let w = 0;
+  codes.length = 0;
   let hostname = true;
   let pos = offset;
   let segmentStart = offset;
@@ -79,7 +80,7 @@ export function readName(buf: Uint8Array, offset: number): NameRead | undefined 
     if (pos >= buf.length) return undefined;
     const len = buf[pos]!;
     if (len === 0) {
-      wire.push(0);
+      wireScratch[w++] = 0;
       if (next < 0) next = pos + 1;
       break;
     }
@@ -98,28 +99,29 @@ export function readName(buf: Uint8Array, offset: number): NameRead | undefined 
     }
     if (kind !== 0) return undefined;
     if (pos + 1 + len > buf.length) return undefined;
-    if (wire.length + len + 2 > MAX_NAME) return undefined;
-    wire.push(len);
-    let plain = true;
-    codes.length = 0;
+    if (w + len + 2 > MAX_NAME) return undefined;
+    wireScratch[w++] = len;
+    if (codes.length > 0) codes.push(0x2e);
+    // A hostname label: letters, digits, `_` and `-` (not first), or exactly `*`.
+    if (!(len === 1 && buf[pos + 1] === 0x2a) && buf[pos + 1] === 0x2d) hostname = false;
     for (let i = pos + 1; i <= pos + len; i++) {
       let c = buf[i]!;
-      wire.push(c);
+      wireScratch[w++] = c;
       if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x2a) codes.push(c);
-      else {
-        plain = false;
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f) codes.push(c);
+      else if (c === 0x2a) {
+        codes.push(c);
+        if (len !== 1) hostname = false;
+      } else {
+        hostname = false;
         const d = String(c).padStart(3, "0");
         codes.push(0x5c, d.charCodeAt(0), d.charCodeAt(1), d.charCodeAt(2));
       }
     }
-    const label = String.fromCharCode.apply(null, codes);
-    if (!plain) hostname = false;
-    if (!(label === "*" || HOST_LABEL.test(label))) hostname = false;
-    parts.push(label);
     pos += 1 + len;
   }
-  return { name: { text: parts.join("."), wire: Uint8Array.from(wire), hostname }, next };
+  const text = codes.length === 0 ? "" : String.fromCharCode.apply(null, codes);
+  return { name: { text, wire: wireScratch.slice(0, w), hostname }, next };
 }
 
 function u16(buf: Uint8Array, o: number): number {
