@@ -260,7 +260,7 @@ async function measure(variant: Variant, dir: string): Promise<Row> {
       if (env.pid !== null && variant === "netproxy" && nodeFlags.length) {
         // A graceful stop first, so flags such as --cpu-prof get to write their output.
         process.kill(env.pid, "SIGTERM");
-        for (let i = 0; i < 100 && existsSync(`/proc/${env.pid}`); i++) await sleep(100);
+        for (let i = 0; i < 300 && existsSync(`/proc/${env.pid}`); i++) await sleep(100);
       }
       await env.topo.destroy();
       live.delete(env.topo);
