@@ -17,7 +17,7 @@ import {
   type IpAddr,
   type Protocol,
 } from "@sandbox/core";
-import { planAddresses } from "@sandbox/netproxy";
+import type { planAddresses as PlanAddresses } from "@sandbox/netproxy";
 import { CliError, type Command } from "../command.js";
 import { loadConfigOrFail } from "../config.js";
 import { Exit } from "../exit-codes.js";
@@ -47,7 +47,8 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], flag: string
 }
 
 /** The gateway addresses of slot `slot` (the `host` group), from the config's pools or interface. */
-export function gatewayOf(config: CanonicalNetworkConfig, slot: number): { ipv4?: string; ipv6?: string } {
+export async function gatewayOf(config: CanonicalNetworkConfig, slot: number): Promise<{ ipv4?: string; ipv6?: string }> {
+  const planAddresses: typeof PlanAddresses = (await import("@sandbox/netproxy")).planAddresses;
   const plan = planAddresses({
     slot,
     ipv4Pool: config.ipv4_pool,
@@ -113,7 +114,7 @@ export const explainCommand: Command = {
     const modes = [values.to, values.from, values.dns].filter((v) => v !== undefined).length;
     if (modes !== 1) throw new CliError("give exactly one of --to, --from or --dns", Exit.usage);
     const config = loadConfigOrFail(file, values.dialect);
-    const gateway = gatewayOf(config, Number(values.slot ?? 0));
+    const gateway = await gatewayOf(config, Number(values.slot ?? 0));
     const cache = new ResolvedNameCache();
     fillCache(cache, (values.resolved as string[] | undefined) ?? []);
     const policy = compilePolicy(config.policy, { gateway, cache });

@@ -3,7 +3,6 @@
  * for networks that have none) and `sandbox krun parse` (annotations → the parsed networks, the
  * libkrun calls nerdbox would make and the guest's `-network` view), both exact to nerdbox.
  */
-import { emitAnnotations, parseKrunSettings, runNerdboxProbe } from "@sandbox/vmm-krun";
 import { CliError, type Command } from "../command.js";
 import { Exit } from "../exit-codes.js";
 import { readJson } from "../input.js";
@@ -21,6 +20,7 @@ export const krunAnnotationsCommand: Command = {
     const file = positionals[0];
     if (!file) throw new CliError("missing the krun settings file (use - for stdin)", Exit.usage);
     let annotations: Record<string, string>;
+    const { emitAnnotations, parseKrunSettings } = await import("@sandbox/vmm-krun");
     try {
       annotations = emitAnnotations(parseKrunSettings(readJson(file)), (values.socket as string[] | undefined) ?? []);
     } catch (e) {
@@ -56,6 +56,7 @@ export const krunParseCommand: Command = {
       annotations[p.slice(0, eq)] = p.slice(eq + 1);
     }
     if (Object.keys(annotations).length === 0) throw new CliError("give an annotations file or --annotation KEY=VALUE", Exit.usage);
+    const { runNerdboxProbe } = await import("@sandbox/vmm-krun");
     const r = runNerdboxProbe({ kind: "nerdbox_annotations", annotations });
     out.json(r);
     return "error" in r ? Exit.invalid : Exit.ok;

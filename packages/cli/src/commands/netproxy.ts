@@ -3,7 +3,6 @@
  * used: QEMU `-netdev stream`/`dgram`, libkrun unixstream/unixgram, or a TAP in a network
  * namespace. Runs until SIGINT/SIGTERM, the guest goes away, or a `shutdown` control command.
  */
-import { startNetproxy } from "@sandbox/netproxy";
 import { CliError, type Command } from "../command.js";
 import { loadConfigOrFail } from "../config.js";
 import { renderEvent } from "../events.js";
@@ -38,6 +37,8 @@ export const netproxyCommand: Command = {
   async run({ values, out, json }) {
     if (!values.config || !values.listen) throw new CliError("--config and --listen are required", Exit.usage);
     const config = loadConfigOrFail(String(values.config), values.dialect);
+    // Loaded on use: the other commands never pay for the data plane (memory, start-up).
+    const { startNetproxy } = await import("@sandbox/netproxy");
     let np;
     try {
       np = await startNetproxy({

@@ -3,7 +3,6 @@
  * `full` on SLIRP, decision D8) or `policy` (the guest behind netproxy on a stream socket).
  */
 import { quicksandDialect } from "@sandbox/core";
-import { buildNetworkArgs } from "@sandbox/vmm-qemu";
 import { CliError, type Command } from "../command.js";
 import { Exit } from "../exit-codes.js";
 import { readJson } from "../input.js";
@@ -63,6 +62,7 @@ export const qemuArgsCommand: Command = {
     if (values.mac !== undefined) settings.mac = values.mac;
     if (values.mtu !== undefined) settings.mtu = Number(values.mtu);
     let argv: string[];
+    const { buildNetworkArgs } = await import("@sandbox/vmm-qemu");
     try {
       argv = buildNetworkArgs(settings);
     } catch (e) {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { spawn } from "node:child_process";
 import type { ControlEvent } from "@sandbox/netproxy";
-import { buildGuest, findQemu, parseGuestEvent, startVm, type BootSource } from "@sandbox/vmm-qemu";
+import type { BootSource } from "@sandbox/vmm-qemu";
 import { CliError, type Command } from "../command.js";
 import { loadConfigOrFail } from "../config.js";
 import { renderEvent } from "../events.js";
@@ -44,6 +44,7 @@ export const runCommand: Command = {
     const plain = makeOut(io, true);
     if (!values.config) throw new CliError("--config is required", Exit.usage);
     const config = loadConfigOrFail(String(values.config), values.dialect);
+    const { buildGuest, findQemu, parseGuestEvent, startVm } = await import("@sandbox/vmm-qemu");
     try {
       findQemu("x86_64");
     } catch (e) {
