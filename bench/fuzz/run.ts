@@ -229,6 +229,7 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
     if (m.kind === "failure" && m.message) firstFailures.push(`step ${m.step}: ${m.message}`);
     if (m.kind === "done") finished = true;
   });
+  let logged = 0;
   const sampler = setInterval(() => {
     const now = performance.now();
     const hung = watchdog.tick(now);
@@ -238,6 +239,11 @@ async function runOne(name: string, seed: number, inputs: number, maxSeconds: nu
       maxRss = Math.max(maxRss, rss);
       if (rssAt10s === 0 && running > 10_000) rssAt10s = rss;
       if (rss > 0 && running > 20_000 * (rssSeries.length + 1)) rssSeries.push(Number(rss.toFixed(1)));
+    }
+    // A line a minute, to follow a long run from its log.
+    if (running > 60_000 * (logged + 1)) {
+      logged++;
+      console.log(`  ${name}: ${latest.done} inputs after ${Math.round(running / 1000)} s running (${Math.round(latest.done / (running / 1000))}/s), ${Math.round(watchdog.paused / 1000)} s paused, ${latest.failures} failures`);
     }
     if (hung && !finished) {
       hang = true;
