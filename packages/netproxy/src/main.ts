@@ -16,7 +16,7 @@ import { createNetworkStack } from "./stack/index.js";
 import type { NetworkStack, PublishedPort, StackEvent, StackStats } from "./stack/types.js";
 import { parseListen, type ListenSpec } from "./transport/listen-spec.js";
 import { openListen, type OpenedListen } from "./transport/open.js";
-import type { StreamLink } from "./transport/stream-link.js";
+import type { ObservableLink } from "./transport/stream-link.js";
 
 /** Options of {@link startNetproxy}. */
 export interface StartNetproxyOptions {
@@ -206,7 +206,7 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
 
   let control: ControlServer | null = null;
   let stack: NetworkStack | null = null;
-  let link: StreamLink | null = null;
+  let link: ObservableLink | null = null;
   const ports = new Map<string, WirePort>();
   const portKey = (p: { host_bind: string; host_port: number; protocol: string }) => `${p.protocol}/${p.host_bind}:${p.host_port}`;
   let flowEndsDuringReload: number | null = null;

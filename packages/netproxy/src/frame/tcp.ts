@@ -3,7 +3,7 @@
  * SACK-permitted, SACK blocks, timestamps), verify the checksum over the pseudo header, and write
  * headers with options and checksum.
  */
-import { internetChecksum, pseudoHeaderSum } from "./checksum.js";
+import { foldChecksum, internetChecksum, pseudoHeaderSum } from "./checksum.js";
 import { IPPROTO } from "./ipv4.js";
 
 /** TCP flag bits. */
@@ -130,8 +130,9 @@ export interface TcpHeaderFields {
 
 /**
  * Write a TCP header (with options) at `off` for a payload of `payloadLen` bytes already placed
- * right after the header (at `off + 20 + tcpOptionsLength(options)`), and fill the checksum.
- * Returns the offset after the segment.
+ * right after the header (at `off + 20 + tcpOptionsLength(options)`), and fill the checksum. With
+ * `partialChecksum` the field gets only the folded pseudo-header sum, for a device that completes
+ * it (checksum offload, virtio_net_hdr NEEDS_CSUM). Returns the offset after the segment.
  */
 export function writeTcpHeader(
   buf: Uint8Array,
@@ -140,6 +141,7 @@ export function writeTcpHeader(
   dst: Uint8Array,
   f: TcpHeaderFields,
   payloadLen: number,
+  partialChecksum = false,
 ): number {
   const optLen = tcpOptionsLength(f.options);
   const hl = TCP_HEADER_LEN + optLen;
@@ -193,7 +195,8 @@ export function writeTcpHeader(
     while (i < off + hl) buf[i++] = 1; // NOP padding
   }
   const segLen = hl + payloadLen;
-  const c = internetChecksum(buf, off, segLen, pseudoHeaderSum(src, dst, IPPROTO.TCP, segLen));
+  const pseudo = pseudoHeaderSum(src, dst, IPPROTO.TCP, segLen);
+  const c = partialChecksum ? ~foldChecksum(pseudo) & 0xffff : internetChecksum(buf, off, segLen, pseudo);
   buf[off + 16] = c >>> 8;
   buf[off + 17] = c & 0xff;
   return off + segLen;

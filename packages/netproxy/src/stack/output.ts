@@ -6,7 +6,7 @@
 import { ETH_HEADER_LEN, ETHERTYPE, writeEthernetHeader } from "../frame/ethernet.js";
 import { IPPROTO, IPV4_HEADER_LEN, writeIpv4Header } from "../frame/ipv4.js";
 import { IPV6_HEADER_LEN, writeIpv6Header } from "../frame/ipv6.js";
-import type { FrameLink } from "../transport/link.js";
+import type { FrameLink, TxOffload } from "../transport/link.js";
 import type { AddressPlan } from "./addr.js";
 
 /** Something waiting for the link to drain. */
@@ -74,13 +74,13 @@ export class FrameOutput {
   }
 
   /** Queue a frame of `len` bytes written by `fill`: in place when the link can, else through a buffer. */
-  private emit(len: number, fill: (buf: Uint8Array, off: number) => void): boolean {
+  private emit(len: number, fill: (buf: Uint8Array, off: number) => void, offload?: TxOffload): boolean {
     if (this.closed) return false;
     this.framesOut++;
     this.bytesOut += len;
     let ok: boolean;
     try {
-      if (this.link.sendWith) ok = this.link.sendWith(len, fill);
+      if (this.link.sendWith) ok = this.link.sendWith(len, fill, offload);
       else {
         const frame = Buffer.allocUnsafe(len);
         fill(frame, 0);
@@ -102,12 +102,28 @@ export class FrameOutput {
 
   /**
    * Send one IP packet carrying an L4 message of `l4Len` bytes, written by `write(buf, off)`.
-   * Packets larger than the MTU are fragmented. Returns false when the link asked for backpressure.
+   * Packets larger than the MTU are fragmented, unless `offload` asks the link (which must declare
+   * the offloads) to segment them (`gsoSize`) and to complete the L4 checksum that `write` left
+   * partial. Returns false when the link asked for backpressure.
    */
-  sendIp(src: Uint8Array, dst: Uint8Array, protocol: number, l4Len: number, write: (buf: Uint8Array, off: number) => void): boolean {
+  sendIp(
+    src: Uint8Array,
+    dst: Uint8Array,
+    protocol: number,
+    l4Len: number,
+    write: (buf: Uint8Array, off: number) => void,
+    offload?: { csumOffset: number; l4HeaderLen: number; gsoSize: number },
+  ): boolean {
     const v4 = src.length === 4;
     const ipLen = v4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN;
-    if (l4Len > this.maxL4(src)) return this.sendFragmented(src, dst, protocol, l4Len, write);
+    let tx: TxOffload | undefined;
+    if (offload) {
+      const l3 = ETH_HEADER_LEN + ipLen;
+      const gso = offload.gsoSize > 0;
+      tx = { csumStart: l3, csumOffset: offload.csumOffset, gsoType: gso ? (v4 ? 1 : 4) : 0, gsoSize: gso ? offload.gsoSize : 0, hdrLen: l3 + offload.l4HeaderLen };
+      if (gso && l4Len + (v4 ? IPV4_HEADER_LEN : 0) > 65535) throw new RangeError(`a ${l4Len}-byte segment does not fit one IP packet`);
+    }
+    if (l4Len > this.maxL4(src) && !tx?.gsoSize) return this.sendFragmented(src, dst, protocol, l4Len, write);
     const id = v4 ? this.nextId() : 0;
     return this.emit(ETH_HEADER_LEN + ipLen + l4Len, (frame, at) => {
       writeEthernetHeader(frame, at, this.guestMac, this.plan.gatewayMac, v4 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6);
@@ -117,7 +133,7 @@ export class FrameOutput {
         writeIpv6Header(frame, at + ETH_HEADER_LEN, { src, dst, nextHeader: protocol, payloadLen: l4Len });
       }
       write(frame, at + ETH_HEADER_LEN + ipLen);
-    });
+    }, tx);
   }
 
   private nextId(): number {

@@ -1,5 +1,6 @@
 /** Frame transports: the FrameLink contract, codecs, and every way a guest's NIC reaches us. */
-export type { FrameLink } from "./link.js";
+export type { FrameLink, LinkOffloads, TxOffload } from "./link.js";
+export { VnetLink, VNET_HDR_LEN, writeVnetHeader } from "./vnet-link.js";
 export { StreamDecoder, StreamProtocolError, encodeStreamFrame, STREAM_MAX_PREFIX } from "./stream-codec.js";
 export { StreamLink, newLinkStats, type LinkStats, type ObservableLink, type StreamLinkOptions } from "./stream-link.js";
 export { listenUnixStream, listenTcpStream, streamFromFd, connectUnixStream, type PendingLink } from "./stream-endpoints.js";

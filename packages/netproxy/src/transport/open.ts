@@ -6,7 +6,7 @@ import { dgramFromFd, listenUnixDgram } from "./dgram-endpoints.js";
 import { formatListen, type ListenSpec } from "./listen-spec.js";
 import type { HelperStatus } from "./native-helper.js";
 import { connectUnixStream, listenTcpStream, listenUnixStream, streamFromFd } from "./stream-endpoints.js";
-import type { StreamLink, StreamLinkOptions } from "./stream-link.js";
+import type { ObservableLink, StreamLinkOptions } from "./stream-link.js";
 import { openTapInNetns, type TapConfig } from "./tap-netns.js";
 
 /** Options for {@link openListen}. */
@@ -22,7 +22,7 @@ export interface OpenedListen {
   /** Canonical text of the transport (with the bound TCP port filled in). */
   readonly address: string;
   /** Resolves once the guest side is attached. */
-  readonly link: Promise<StreamLink>;
+  readonly link: Promise<ObservableLink>;
   /** Stop waiting for a peer (listeners only); an attached link is closed separately. */
   close(): Promise<void>;
 }

@@ -36,7 +36,9 @@ describe.skipIf(reason !== null)("TAP in a network namespace", () => {
       mtu: 1400,
       disableIpv6: true,
     });
-    expect(link.maxFrameSize).toBe(1414);
+    // Offloads are on by default: TCP segments of up to a 65535-byte IP packet cross the link.
+    expect(link.maxFrameSize).toBe(65549);
+    expect(link.offloads).toEqual({ checksum: true, tso: true });
     const show = await topo.exec(ns, "ip", ["-o", "addr", "show", "dev", "eth0"]);
     expect(show).toContain("inet 10.0.2.100/24");
     const linkInfo = await topo.exec(ns, "ip", ["-o", "link", "show", "dev", "eth0"]);
@@ -77,6 +79,20 @@ describe.skipIf(reason !== null)("TAP in a network namespace", () => {
     link.close();
     await closed;
     await expect.poll(async () => (await topo.exec(ns, "ip", ["-o", "link"])).includes("eth0"), { timeout: 5000 }).toBe(false);
+  });
+
+  it("without offloads carries bare frames of at most MTU + 14 bytes", async () => {
+    const ns2 = await topo.netns("plain");
+    const link = await openTapInNetns({ netns: Topology.path(ns2), ifname: "eth0", address: "10.0.4.100", gateway: "10.0.4.2", mtu: 1400, disableIpv6: true, offloads: false });
+    expect(link.maxFrameSize).toBe(1414);
+    expect(link.offloads).toBeUndefined();
+    const frames: Uint8Array[] = [];
+    link.onFrame((f) => frames.push(Uint8Array.from(f)));
+    await topo.exec(ns2, "sh", ["-c", "echo x | nc -u -w1 10.0.4.2 5555 || true"]);
+    // The first frame is the ARP request for the gateway, starting with the broadcast MAC (no header before it).
+    await expect.poll(() => frames.length).toBeGreaterThan(0);
+    expect(mac(frames[0]!, 0)).toBe("ff:ff:ff:ff:ff:ff");
+    link.close();
   });
 
   it("configures a static IPv6 address (no DAD delay) and IPv6 default route", async () => {

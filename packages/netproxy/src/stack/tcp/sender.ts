@@ -122,7 +122,7 @@ export abstract class TcpSender {
           if (this.sndWnd === 0 && inFlight === 0) this.probeZeroWindow();
           return;
         }
-        let n = Math.min(unsent, usable, this.effMss);
+        let n = Math.min(unsent, usable, this.segmentBytes());
         // Avoid sending a runt while data is in flight and more is waiting (SWS avoidance).
         if (n < this.effMss && n < unsent && inFlight > 0) return;
         // A short tail with data in flight waits for the end of this event-loop turn: upstream
@@ -173,6 +173,12 @@ export abstract class TcpSender {
       }
       return;
     }
+  }
+
+  /** Payload bytes per frame: one MSS, or whole MSS multiples up to `tsoBytes` on a TSO link. */
+  private segmentBytes(): number {
+    const tso = this.host.cfg.tsoBytes ?? 0;
+    return tso > this.effMss ? tso - (tso % this.effMss) : this.effMss;
   }
 
   private afterTransmit(seq: number, len: number, isNew: boolean): void {

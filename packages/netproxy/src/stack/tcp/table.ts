@@ -36,7 +36,8 @@ export interface TcpTableDeps {
   readonly isn: () => number;
   readonly event: (ev: StackEvent) => void;
   /** Send a TCP segment from `src` to `dst` (addresses of the IP header). */
-  readonly send: (src: Uint8Array, dst: Uint8Array, f: TcpHeaderFields, payloadLen: number, fill?: (b: Uint8Array, o: number) => void) => boolean;
+  /** Build and queue a segment; `mss` is the connection's segment size (what a TSO link cuts at). */
+  readonly send: (src: Uint8Array, dst: Uint8Array, f: TcpHeaderFields, payloadLen: number, fill?: (b: Uint8Array, o: number) => void, mss?: number) => boolean;
   readonly linkBlocked: () => boolean;
   readonly waitDrain: (w: { resume(): void }) => void;
   readonly forgetDrain: (w: { resume(): void }) => void;
@@ -68,8 +69,8 @@ export class TcpTable {
       cfg: d.cfg,
       now: () => performance.now(),
       send: (conn, f, len, fill) => {
-        const e = (conn as TcpConn).ends;
-        return d.send(e.localIp, e.guestIp, f, len, fill);
+        const c = conn as TcpConn;
+        return d.send(c.ends.localIp, c.ends.guestIp, f, len, fill, c.effMss);
       },
       linkBlocked: d.linkBlocked,
       waitDrain: d.waitDrain,

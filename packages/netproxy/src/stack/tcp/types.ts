@@ -16,6 +16,8 @@ export interface TcpConfig {
   readonly maxRetries: number;
   /** How long a fully closed flow lingers to re-ACK a retransmitted FIN (counts towards max_connections). */
   readonly timeWaitMs: number;
+  /** Largest TCP payload per frame when the link segments for us (TSO); 0 = one MSS per frame. */
+  readonly tsoBytes?: number;
 }
 
 /** What a connection needs from its owner. */
