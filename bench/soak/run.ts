@@ -19,6 +19,7 @@
  * Integrity failures (wrong sha256/echo) or more than 1 % errors fail the run too.
  *
  * Usage (root): bash bench/soak/run.sh [--minutes N (default 10; CI runs 10)] [--every S] [--no-record]
+ *   [--inject-leak BYTES]  netproxy keeps BYTES per flow decision (a deliberate leak: the check must fail)
  * Writes bench/soak/RESULTS.fragment.md unless --no-record; exits 1 when the check fails.
  */
 import { cpus, loadavg, release, totalmem } from "node:os";
@@ -39,7 +40,8 @@ const arg = (name: string, dflt: string): string => {
 };
 const MINUTES = Number(arg("minutes", "10"));
 const EVERY_S = Number(arg("every", "3"));
-const RECORD = !process.argv.includes("--no-record");
+const INJECT_LEAK = Number(arg("inject-leak", "0"));
+const RECORD = !process.argv.includes("--no-record") && INJECT_LEAK === 0;
 
 const reason = netnsUnavailableReason();
 if (reason) {
@@ -75,7 +77,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const)
 try {
   await world.build({ records: false });
   const config = { preset: "public-only", dns: { nameservers: [PUBLIC_HOST] }, policy: { default_egress: "deny", default_ingress: "allow", rules: [] } };
-  await world.startNetproxy(config);
+  await world.startNetproxy(config, INJECT_LEAK > 0 ? ["--leak-per-flow", String(INJECT_LEAK)] : []);
   const pid = world.netproxyPid;
   const ctl = await ControlClient.connect(world.controlPath);
   const { topo, guest, dir } = world;
