@@ -337,3 +337,8 @@ const md = lines.join("\n");
 // The recorded fragment is the side-by-side comparison; subset runs only print.
 if (rows.length === 3 && full && MEASURE.size === 4 && MTUS.length === 2) writeFileSync(join(here, "RESULTS.fragment.md"), md);
 console.log(md);
+// A variant that could not be measured fails the run (the bounded CI form is a smoke test of the harness).
+if (rows.length < only.length) {
+  console.error(`bench/netproxy: ${only.length - rows.length} of ${only.length} variants failed (see above)`);
+  process.exitCode = 1;
+}
