@@ -3,16 +3,19 @@
  * benchmarks and `sandbox demo`): real servers inside a namespace that report every hit, so a test
  * can prove that allowed traffic arrives intact and that denied traffic never left the proxy.
  *
- * Services (each on ADDR:PORT): `http` (GET /blob?size=N → N deterministic bytes with an
- * `x-sha256` header, anything else → the configured body), `dns` (authoritative A records from
+ * Services (each on ADDR:PORT): `http` and `https` (GET /blob?size=N → N deterministic bytes with
+ * an `x-sha256` header, GET /headers → the request headers as JSON, reported with the hit,
+ * anything else → the configured body; HTTPS with `--tls-cert`/`--tls-key`), `dns` (authoritative A records from
  * `records`, NXDOMAIN otherwise), `echo` (TCP), `sink` (TCP: reads to EOF, answers the sha256 of
  * what it read), `udp_echo`. The process prints JSON lines on stdout: `{"ready":true}` once every
  * service listens, then one `{"hit": service, "on": "ADDR:PORT", "peer": ADDR, ...}` per
- * connection, datagram or query.
+ * request, connection, datagram or query (none with `--hits off`, for long runs).
  */
 import { createHash } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { createServer as createHttpServer } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer, isIPv6, type Server } from "node:net";
 import dnsPacket from "dns-packet";
 
@@ -26,6 +29,12 @@ export interface Endpoint {
 export interface TestHostSpec {
   /** HTTP servers and the body each answers with. */
   http?: (Endpoint & { body: string })[];
+  /** HTTPS servers (same answers as HTTP), with the certificate and key in `tls`. */
+  https?: (Endpoint & { body: string })[];
+  /** PEM files of the HTTPS servers' certificate chain and key. */
+  tls?: { cert: string; key: string };
+  /** false: report no hits (long runs). */
+  hits?: boolean;
   /** DNS servers (UDP) answering `records`. */
   dns?: Endpoint[];
   /** Name → IPv4 address records for the DNS servers (names case-insensitive). */
@@ -37,11 +46,13 @@ export interface TestHostSpec {
 
 /** A hit reported by a test host. */
 export interface TestHostHit {
-  hit: "http" | "dns" | "echo" | "sink" | "udp_echo";
+  hit: "http" | "https" | "dns" | "echo" | "sink" | "udp_echo";
   on: string;
   peer?: string;
   path?: string;
   name?: string;
+  /** GET /headers: the request headers as received. */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 /** Deterministic pseudo-random bytes (xorshift32): the same bytes for a given size everywhere. */
@@ -59,7 +70,16 @@ export function blob(size: number): Buffer {
 
 /** Parse the command line of the test host process (`--http ADDR:PORT:BODY`, `--record NAME=IP`, ...). */
 export function parseTestHostArgs(argv: readonly string[]): TestHostSpec {
-  const spec: Required<TestHostSpec> = { http: [], dns: [], records: {}, echo: [], sink: [], udp_echo: [] };
+  const spec: TestHostSpec & Required<Pick<TestHostSpec, "http" | "https" | "dns" | "records" | "echo" | "sink" | "udp_echo">> = {
+    http: [],
+    https: [],
+    dns: [],
+    records: {},
+    echo: [],
+    sink: [],
+    udp_echo: [],
+  };
+  const tls: { cert?: string; key?: string } = {};
   const endpoint = (v: string, flag: string): Endpoint & { rest: string } => {
     const m = /^(\[[^\]]+\]|[^:]+):(\d+)(?::(.*))?$/.exec(v);
     if (!m) throw new Error(`${flag}: "${v}" is not ADDR:PORT`);
@@ -73,14 +93,21 @@ export function parseTestHostArgs(argv: readonly string[]): TestHostSpec {
       const [name, ip] = v.split("=");
       if (!name || !ip) throw new Error(`--record: "${v}" is not NAME=IPV4`);
       spec.records[name.toLowerCase().replace(/\.$/, "")] = ip;
-    } else if (flag === "--http") {
+    } else if (flag === "--http" || flag === "--https") {
       const e = endpoint(v, flag);
-      spec.http.push({ addr: e.addr, port: e.port, body: e.rest || "ok" });
+      spec[flag === "--http" ? "http" : "https"].push({ addr: e.addr, port: e.port, body: e.rest || "ok" });
+    } else if (flag === "--tls-cert" || flag === "--tls-key") {
+      tls[flag === "--tls-cert" ? "cert" : "key"] = v;
+    } else if (flag === "--hits") {
+      if (v !== "on" && v !== "off") throw new Error(`--hits: "${v}" is not on or off`);
+      spec.hits = v === "on";
     } else if (flag === "--dns" || flag === "--echo" || flag === "--sink" || flag === "--udp-echo") {
       const e = endpoint(v, flag);
       spec[flag === "--udp-echo" ? "udp_echo" : (flag.slice(2) as "dns" | "echo" | "sink")].push({ addr: e.addr, port: e.port });
     } else throw new Error(`unknown test host option ${flag}`);
   }
+  if (spec.https.length > 0 && (!tls.cert || !tls.key)) throw new Error("--https needs --tls-cert and --tls-key");
+  if (tls.cert && tls.key) spec.tls = { cert: tls.cert, key: tls.key };
   return spec;
 }
 
@@ -120,19 +147,33 @@ function dnsAnswer(query: Buffer, records: Record<string, string>): Buffer | nul
 }
 
 /** Start every service of `spec`; `report` receives each hit. Resolves once all listen. */
-export async function startTestHost(spec: TestHostSpec, report: (hit: TestHostHit) => void): Promise<{ close(): void }> {
+export async function startTestHost(spec: TestHostSpec, reportHit: (hit: TestHostHit) => void): Promise<{ close(): void }> {
+  const report = spec.hits === false ? () => {} : reportHit;
   const closers: (() => void)[] = [];
   const on = (e: Endpoint) => (e.addr.includes(":") ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`);
+  const web = (e: Endpoint & { body: string }, hit: "http" | "https") => (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://test-host");
+    if (url.pathname === "/headers") {
+      report({ hit, on: on(e), peer: req.socket.remoteAddress, path: req.url, headers: req.headers });
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(req.headers));
+      return;
+    }
+    report({ hit, on: on(e), peer: req.socket.remoteAddress, path: req.url });
+    if (url.pathname === "/blob") {
+      const body = blob(Math.min(Number(url.searchParams.get("size") ?? "1048576"), 1 << 30));
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length, "x-sha256": createHash("sha256").update(body).digest("hex") });
+      res.end(body);
+    } else res.end(`${e.body}\n`);
+  };
   for (const e of spec.http ?? []) {
-    const server = createHttpServer((req, res) => {
-      const url = new URL(req.url ?? "/", "http://test-host");
-      report({ hit: "http", on: on(e), peer: req.socket.remoteAddress, path: req.url });
-      if (url.pathname === "/blob") {
-        const body = blob(Math.min(Number(url.searchParams.get("size") ?? "1048576"), 1 << 30));
-        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length, "x-sha256": createHash("sha256").update(body).digest("hex") });
-        res.end(body);
-      } else res.end(`${e.body}\n`);
-    });
+    const server = createHttpServer(web(e, "http"));
+    await listenTcp(server, e);
+    closers.push(() => server.close());
+  }
+  for (const e of spec.https ?? []) {
+    if (!spec.tls) throw new Error("https needs tls.cert and tls.key");
+    const server = createHttpsServer({ cert: readFileSync(spec.tls.cert), key: readFileSync(spec.tls.key) }, web(e, "https"));
     await listenTcp(server, e);
     closers.push(() => server.close());
   }

@@ -6,15 +6,15 @@
  *                                                    \--veth-- priv ns 10.77.0.10, fd77::10        (private)
  *
  * The proxy namespace's only routes are the two test links, so nothing can leave the machine.
- * Test hosts record every connection they see (fixtures/test-host.ts). `useWorld()` (use-world.ts)
+ * The test hosts (src/netns test host: HTTP 80 with /blob and /headers, HTTPS 443 with `tls`, echo
+ * TCP 7, sink TCP 9, UDP echo 7, DNS 53) report every hit. `useWorld()` (use-world.ts)
  * builds it for a describe block; `destroy()` removes everything, even after a failure.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { follow, spawnNetproxy, Topology } from "../../src/netns/index.js";
+import { spawnNetproxy, spawnTestHost, Topology, type TestHostProcess } from "../../src/netns/index.js";
 
 export const PUBLIC_HOST = "198.51.100.10";
 export const PRIVATE_HOST = "10.77.0.10";
@@ -23,15 +23,12 @@ export const PUBLIC_HOST6 = "2001:db8:1::10";
 export const PRIVATE_HOST6 = "fd77::10";
 /** The guest's gateway (netproxy's default address plan). */
 export const GATEWAY = "172.16.0.1";
-const pkgDir = fileURLToPath(new URL("../..", import.meta.url));
-const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
-
-/** A record written by a test host. */
+/** What a test host saw: one per HTTP(S) request, TCP connection, datagram or DNS query. */
 export interface HostRecord {
   proto: "tcp" | "udp";
   port: number;
   peer: string;
-  /** HTTPS /headers requests: the request headers as received. */
+  /** GET /headers (HTTP or HTTPS): the request headers as received. */
   headers?: Record<string, string>;
 }
 
@@ -48,11 +45,6 @@ export function upstreamCerts(dir: string): { ca: string; cert: string; key: str
   return { ca: join(dir, "ca.pem"), cert: join(dir, "srv.pem"), key: join(dir, "srv.key") };
 }
 
-/** Command prefix that runs a TypeScript file with this repo's sources. */
-export function tsNode(file: string, args: string[]): [string, string[]] {
-  return [process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", file, ...args]];
-}
-
 /** The running world. */
 export class World {
   readonly topo: Topology;
@@ -62,6 +54,7 @@ export class World {
   pub = "";
   priv = "";
   netproxy: ChildProcess | null = null;
+  private readonly hosts: Partial<Record<"pub" | "priv", TestHostProcess>> = {};
   /** netproxy's pid (the node process itself, not `ip netns exec`'s). */
   netproxyPid = 0;
   readonly controlPath = join(this.dir, "control.sock");
@@ -81,24 +74,32 @@ export class World {
     await t.veth(this.proxy, "to-pub", ["198.51.100.1/24", "2001:db8:1::1/64"], this.pub, "eth0", [`${PUBLIC_HOST}/24`, `${PUBLIC_HOST6}/64`], opts.mtu);
     await t.veth(this.proxy, "to-priv", ["10.77.0.1/24", "fd77::1/64"], this.priv, "eth0", [`${PRIVATE_HOST}/24`, `${PRIVATE_HOST6}/64`], opts.mtu);
     const tls = opts.tls ? ["--tls-cert", opts.tls.cert, "--tls-key", opts.tls.key] : [];
-    const rec = opts.records ?? true;
-    await Promise.all([this.startHost(this.pub, "pub", rec, tls), this.startHost(this.priv, "priv", rec)]);
+    const hits = ["--hits", opts.records === false ? "off" : "on"];
+    this.hosts.pub = this.startHost(this.pub, "pub", [PUBLIC_HOST, PUBLIC_HOST6], [...hits, ...tls]);
+    this.hosts.priv = this.startHost(this.priv, "priv", [PRIVATE_HOST, PRIVATE_HOST6], hits);
+    await Promise.all([this.hosts.pub.waitReady(), this.hosts.priv.waitReady()]);
   }
 
-  private async startHost(ns: string, name: string, records: boolean, extra: string[] = []): Promise<void> {
-    const zone = `public.test=${PUBLIC_HOST},other.test=${PUBLIC_HOST},private.test=${PRIVATE_HOST}`;
-    const log = records ? join(this.dir, `${name}.log`) : "/dev/null";
-    const [cmd, args] = tsNode(join(fixtures, "test-host.ts"), ["--log", log, "--name", name, "--zone", zone, ...extra]);
-    if (records) writeFileSync(log, "");
-    await follow(this.topo.spawn(ns, cmd, args, { cwd: pkgDir })).waitLine((l) => l === "ready", `test host ${name}`, 30_000);
+  /** Every service on each address; HTTPS too with `tls` (`--tls-cert F --tls-key F`). */
+  private startHost(ns: string, name: string, addrs: string[], extra: string[]): TestHostProcess {
+    const args: string[] = ["--dns", `${addrs[0]}:53`, "--udp-echo", `${addrs[0]}:7`];
+    for (const r of [`public.test=${PUBLIC_HOST}`, `other.test=${PUBLIC_HOST}`, `private.test=${PRIVATE_HOST}`]) args.push("--record", r);
+    for (const a of addrs) {
+      const at = a.includes(":") ? `[${a}]` : a;
+      args.push("--http", `${at}:80:hello from ${name}`, "--echo", `${at}:7`, "--sink", `${at}:9`);
+      if (extra.includes("--tls-cert")) args.push("--https", `${at}:443:hello from ${name}`);
+    }
+    return spawnTestHost(this.topo, ns, [...args, ...extra]);
   }
 
-  /** Connections and datagrams a test host has seen. */
+  /** What a test host has seen so far. */
   records(host: "pub" | "priv"): HostRecord[] {
-    return readFileSync(join(this.dir, `${host}.log`), "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as HostRecord);
+    return (this.hosts[host]?.hits ?? []).map((h) => ({
+      proto: h.hit === "dns" || h.hit === "udp_echo" ? "udp" : "tcp",
+      port: Number(h.on.slice(h.on.lastIndexOf(":") + 1)),
+      peer: h.peer ?? "",
+      ...(h.headers ? { headers: h.headers as Record<string, string> } : {}),
+    }));
   }
 
   /** Start netproxy in the proxy namespace with a TAP in the guest namespace; resolves once attached. */

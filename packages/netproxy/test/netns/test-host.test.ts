@@ -27,6 +27,23 @@ describe("test host", () => {
   it("rejects malformed options", () => {
     expect(() => parseTestHostArgs(["--http", "nope"])).toThrow(/ADDR:PORT/);
     expect(() => parseTestHostArgs(["--bogus", "1"])).toThrow(/unknown test host option/);
+    expect(() => parseTestHostArgs(["--https", "127.0.0.1:1:x"])).toThrow(/--tls-cert and --tls-key/);
+    expect(() => parseTestHostArgs(["--hits", "maybe"])).toThrow(/on or off/);
+  });
+
+  it("answers /headers with the request headers and reports them with the hit", async () => {
+    const r = await fetch(`http://127.0.0.1:${base}/headers`, { headers: { "x-probe": "42" } });
+    expect(((await r.json()) as Record<string, string>)["x-probe"]).toBe("42");
+    expect(hits.find((h) => h.path === "/headers")?.headers?.["x-probe"]).toBe("42");
+    hits.length = 0;
+  });
+
+  it("reports nothing with --hits off", async () => {
+    const quiet: TestHostHit[] = [];
+    const q = await startTestHost(parseTestHostArgs(["--http", `127.0.0.1:${base + 5}:quiet`, "--hits", "off"]), (h) => quiet.push(h));
+    expect(await (await fetch(`http://127.0.0.1:${base + 5}/`)).text()).toBe("quiet\n");
+    q.close();
+    expect(quiet).toEqual([]);
   });
 
   it("serves the body and deterministic blobs with their sha256", async () => {
