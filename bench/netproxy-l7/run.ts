@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createServer, connect as netConnect, type AddressInfo, type Socket } from "node:net";
-import { connect as tlsConnect, createServer as createTlsServer } from "node:tls";
+import { connect as tlsConnect, createSecureContext, createServer as createTlsServer } from "node:tls";
 import { compilePolicy, parseIp, ResolvedNameCache, type NetworkPolicy, type Rule } from "../../packages/core/src/index.js";
 import { createDnsHandler } from "../../packages/netproxy/src/dns/forwarder.js";
 import { buildQuery, RR } from "../../packages/netproxy/src/dns/wire.js";
@@ -171,6 +171,7 @@ async function benchDns(): Promise<string[]> {
 /** The floor: Node TLS server + client handshakes in one process (what one intercepted connection costs at least). */
 async function tlsPairFloor(caPem: string, leafCtx: import("node:tls").SecureContext, seconds: number): Promise<number> {
   const srv = createTlsServer({ SNICallback: (_n, cb) => cb(null, leafCtx) }, (s) => s.on("error", () => {}));
+  const clientCtx = createSecureContext({ ca: [caPem] });
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
   const port = (srv.address() as AddressInfo).port;
   let n = 0;
@@ -180,7 +181,7 @@ async function tlsPairFloor(caPem: string, leafCtx: import("node:tls").SecureCon
     Array.from({ length: 16 }, async () => {
       while (Date.now() < end) {
         await new Promise<void>((res) => {
-          const s = tlsConnect({ port, host: "127.0.0.1", servername: "bench.example.test", ca: [caPem], noDelay: true });
+          const s = tlsConnect({ port, host: "127.0.0.1", servername: "bench.example.test", secureContext: clientCtx, noDelay: true });
           s.once("secureConnect", () => {
             n++;
             s.destroy();

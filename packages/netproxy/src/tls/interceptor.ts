@@ -77,9 +77,21 @@ export interface L7Options {
 /** Bytes queued towards one side before the other side is paused (bigger batches than `pipe`). */
 export const RELAY_HIGH_WATER = 1024 * 1024;
 
+/**
+ * Cork `to` until the end of the current tick: the chunks one read produces (a TLS socket emits
+ * one per 16 KiB record) then reach `to` as one writev — for a TLS socket one encrypted flush and
+ * one crossing into its transport instead of one per record.
+ */
+function corkForTick(to: Duplex): void {
+  if (to.writableCorked > 0) return;
+  to.cork();
+  process.nextTick(() => to.uncork());
+}
+
 /** Forward `from` → `to` raw, pausing `from` only above {@link RELAY_HIGH_WATER} queued bytes. */
 function relay(from: Duplex, to: Duplex): void {
   from.on("data", (d: Buffer) => {
+    corkForTick(to);
     to.write(d);
     if (to.writableLength > RELAY_HIGH_WATER && !from.isPaused()) {
       from.pause();
@@ -319,6 +331,7 @@ export class L7Interceptor implements FlowInterceptor {
     };
     guest.on("data", (chunk: Buffer) => {
       const r = filter.push(chunk);
+      if (r.out.length > 0) corkForTick(up);
       for (const b of r.out) up.write(b);
       if (r.block) return drop(r.block);
       if (up.writableLength > RELAY_HIGH_WATER && !guest.isPaused()) {
