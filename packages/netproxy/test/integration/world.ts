@@ -1,6 +1,6 @@
 /**
  * The netns world of the netns tests (integration, TLS, faults, adversarial) and the soak, built on
- * the netns module (src/netns: Topology, spawnNetproxy, follow):
+ * the netns module (src/netns: Topology, spawnNetproxy, spawnTestHost):
  *
  *   guest ns --TAP-- netproxy (runs in the proxy ns) --veth-- pub ns  198.51.100.10, 2001:db8:1::10 ("public")
  *                                                    \--veth-- priv ns 10.77.0.10, fd77::10        (private)
