@@ -11,7 +11,7 @@
  *               bash bench/netproxy/run.sh --full     full form (10 s iperf3 runs, 10 s rate runs)
  *               ... --only netproxy,slirp4netns      subset of variants
  *               ... --measure h2g,cps --mtu 1500    subset of measurements / MTUs (prints only)
- *               ... --reps N                         repetitions per measurement, best reported
+ *               ... --reps N                         rounds per measurement (median reported; default 3 with --full)
  *                                                    (default 1, 2 with --full)
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
  */
@@ -43,16 +43,18 @@ const listArg = (flag: string, all: string[]) => {
 const MEASURE = new Set(listArg("--measure", ["idle", "cps", "g2h", "h2g"]));
 const MTUS = listArg("--mtu", ["1500", "65520"]).map(Number);
 const repsArg = process.argv.indexOf("--reps");
-/** Repetitions per measurement; the best is reported (other work on the machine only slows runs down). */
-const REPS = repsArg > 0 ? Math.max(1, Number(process.argv[repsArg + 1])) : full ? 2 : 1;
+/**
+ * Rounds per measurement (default 3 with --full, 1 otherwise). Each round visits every variant
+ * once, one after the other, so load that comes and goes hits all of them alike; the median of
+ * the rounds is reported.
+ */
+const REPS = repsArg > 0 ? Math.max(1, Number(process.argv[repsArg + 1])) : full ? 3 : 1;
 
-async function best(f: () => Promise<number>): Promise<number> {
-  let b = NaN;
-  for (let i = 0; i < REPS; i++) {
-    const v = await f();
-    if (Number.isFinite(v) && !(v <= b)) b = v;
-  }
-  return b;
+function median(xs: number[]): number {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
 type Variant = "veth" | "slirp4netns" | "netproxy";
@@ -232,42 +234,65 @@ interface Row {
   idleOpen: number;
 }
 
-async function measure(variant: Variant, dir: string): Promise<Row> {
-  const row: Row = { variant, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, idleOpen: NaN };
+async function teardown(variant: Variant, env: Env): Promise<void> {
+  if (env.pid !== null && variant === "netproxy" && nodeFlags.length) {
+    // A graceful stop first, so flags such as --cpu-prof get to write their output.
+    process.kill(env.pid, "SIGTERM");
+    for (let i = 0; i < 300 && existsSync(`/proc/${env.pid}`); i++) await sleep(100);
+  }
+  await env.topo.destroy();
+  live.delete(env.topo);
+}
+
+/** Every variant side by side: per MTU all are set up, then measured in interleaved rounds. */
+async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
+  const rows = new Map<Variant, Row>(
+    variants.map((v) => [v, { variant: v, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, idleOpen: NaN }]),
+  );
+  const failed = new Set<Variant>();
   for (const mtu of MTUS) {
-    const env = await setup(variant, mtu, dir);
+    const envs = new Map<Variant, Env>();
     try {
-      if (mtu === 1500) {
-        // Idle RSS first, on a fresh process, before throughput runs grow the heap.
-        if (MEASURE.has("idle")) {
-          const r = await idleRss(env);
-          row.rssBeforeMb = r.before / 1024;
-          row.rssIdleMb = r.after / 1024;
-          row.idleOpen = r.open;
+      for (const v of variants) {
+        if (failed.has(v)) continue;
+        try {
+          envs.set(v, await setup(v, mtu, dir));
+        } catch (e) {
+          console.error(`${v} mtu ${mtu}: ${(e as Error).message}`);
+          failed.add(v);
         }
-        if (MEASURE.has("cps")) row.cps = await best(() => rate(env));
       }
-      const g2h = MEASURE.has("g2h") ? await best(() => iperf(env, false)) : NaN;
-      const h2g = MEASURE.has("h2g") ? await best(() => iperf(env, true)) : NaN;
-      if (mtu === 1500) {
-        row.g2h1500 = g2h;
-        row.h2g1500 = h2g;
-      } else {
-        row.g2h65520 = g2h;
-        row.h2g65520 = h2g;
+      // Idle RSS first, on fresh processes, before throughput runs grow their heaps.
+      if (mtu === 1500 && MEASURE.has("idle")) {
+        for (const [v, env] of envs) {
+          const r = await idleRss(env);
+          Object.assign(rows.get(v)!, { rssBeforeMb: r.before / 1024, rssIdleMb: r.after / 1024, idleOpen: r.open });
+        }
+      }
+      const samples = new Map<string, number[]>();
+      const take = async (v: Variant, what: string, f: () => Promise<number>) => {
+        const k = `${v}/${what}`;
+        samples.set(k, [...(samples.get(k) ?? []), await f()]);
+      };
+      for (let round = 0; round < REPS; round++) {
+        for (const [v, env] of envs) {
+          if (mtu === 1500 && MEASURE.has("cps")) await take(v, "cps", () => rate(env));
+          if (MEASURE.has("g2h")) await take(v, "g2h", () => iperf(env, false));
+          if (MEASURE.has("h2g")) await take(v, "h2g", () => iperf(env, true));
+        }
+      }
+      for (const v of envs.keys()) {
+        const row = rows.get(v)!;
+        const m = (what: string) => median(samples.get(`${v}/${what}`) ?? []);
+        if (mtu === 1500) Object.assign(row, { g2h1500: m("g2h"), h2g1500: m("h2g"), cps: MEASURE.has("cps") ? m("cps") : NaN });
+        else Object.assign(row, { g2h65520: m("g2h"), h2g65520: m("h2g") });
       }
     } finally {
-      if (env.pid !== null && variant === "netproxy" && nodeFlags.length) {
-        // A graceful stop first, so flags such as --cpu-prof get to write their output.
-        process.kill(env.pid, "SIGTERM");
-        for (let i = 0; i < 300 && existsSync(`/proc/${env.pid}`); i++) await sleep(100);
-      }
-      await env.topo.destroy();
-      live.delete(env.topo);
+      for (const [v, env] of envs) await teardown(v, env);
     }
-    console.error(`${variant} mtu ${mtu}: done`);
+    console.error(`mtu ${mtu}: done`);
   }
-  return row;
+  return variants.filter((v) => !failed.has(v)).map((v) => rows.get(v)!);
 }
 
 function fmt(n: number, digits = 2): string {
@@ -294,15 +319,9 @@ if (reason) {
 }
 for (const v of ["veth", "slirp4netns", "netproxy"]) await Topology.sweepStale(`sbx-bench-${v}`);
 const dir = mkdtempSync(join(tmpdir(), "np-bench-"));
-const rows: Row[] = [];
+let rows: Row[] = [];
 try {
-  for (const v of only as Variant[]) {
-    try {
-      rows.push(await measure(v, dir));
-    } catch (e) {
-      console.error(`${v}: ${(e as Error).message}`);
-    }
-  }
+  rows = await measureAll(only as Variant[], dir);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -313,7 +332,7 @@ const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a) && 
 const lines = [
   `### netproxy data path (${full ? "full" : "CI"} form, ${new Date().toISOString().slice(0, 16)}Z)`,
   "",
-  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream, best of ${REPS}; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (netproxy: node running an esbuild bundle, plus its helper) before and while holding ${IDLE_CONNS} idle TCP connections. Ratios are against slirp4netns.`,
+  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream; median of ${REPS} round${REPS > 1 ? "s" : ""}, each round measuring every path in turn; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (netproxy: node running an esbuild bundle, plus its helper) before and while holding ${IDLE_CONNS} idle TCP connections. Ratios are against slirp4netns.`,
   "",
   "| path | guest→host 1500 (Gbit/s) | host→guest 1500 | guest→host 65520 | host→guest 65520 | new conns/s | RSS idle / with 1,000 conns (MB) |",
   "|---|---|---|---|---|---|---|",
