@@ -12,6 +12,7 @@ import { IPPROTO, writeIpv4Header } from "../../src/frame/ipv4.js";
 import { TCP_FLAG, type TcpSegment } from "../../src/frame/tcp.js";
 import type { AddressPlan } from "../../src/stack/addr.js";
 import { ipFrame, tcpL4, udpL4 } from "../stack/helpers/guest.js";
+export { ipv4Fragment } from "../stack/helpers/guest.js";
 import type { MemoryLink } from "../stack/helpers/link.js";
 
 setFlagsFromString("--expose-gc");
@@ -70,24 +71,6 @@ export function dhcpFrom(plan: AddressPlan, mac: Uint8Array, type: number, xid: 
   return withSrcMac(f, mac);
 }
 
-/** One IPv4 fragment from the guest: `payload` at byte `offset` of datagram `id`. */
-export function ipv4Fragment(plan: AddressPlan, dst: Uint8Array, protocol: number, id: number, offset: number, more: boolean, payload: Uint8Array): Uint8Array {
-  const f = new Uint8Array(34 + payload.length);
-  writeEthernetHeader(f, 0, plan.gatewayMac, plan.guestMac, ETHERTYPE.IPV4);
-  writeIpv4Header(f, 14, { src: plan.v4!.guest, dst, protocol, payloadLen: payload.length, id, dontFragment: false });
-  const fo = (more ? 0x2000 : 0) | (offset >> 3);
-  f[20] = fo >> 8;
-  f[21] = fo & 0xff;
-  f[24] = 0;
-  f[25] = 0;
-  let sum = 0;
-  for (let k = 0; k < 20; k += 2) sum += (f[14 + k]! << 8) | f[14 + k + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  f[24] = (~sum >> 8) & 0xff;
-  f[25] = ~sum & 0xff;
-  f.set(payload, 34);
-  return f;
-}
 
 /** A bare SYN from the guest (no endpoint behind it: the attacker never completes handshakes). */
 export function rawSyn(plan: AddressPlan, dst: Uint8Array, srcPort: number, dstPort: number, seq = 7777): Uint8Array {

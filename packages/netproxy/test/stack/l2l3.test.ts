@@ -8,7 +8,7 @@ import { IPPROTO, writeIpv4Header } from "../../src/frame/ipv4.js";
 import { parseUdp } from "../../src/frame/udp.js";
 import { planAddresses } from "../../src/stack/addr.js";
 import { formatIpBytes, parseIpv6Bytes } from "../../src/stack/ip.js";
-import { ipFrame, udpL4, type Rx } from "./helpers/guest.js";
+import { ipFrame, ipv4Fragment, udpL4, type Rx } from "./helpers/guest.js";
 import { harness, waitFor, type Harness } from "./helpers/harness.js";
 import { isV4, testPolicy } from "./helpers/policy.js";
 
@@ -196,20 +196,7 @@ describe("IPv4 handling", () => {
     const pieces = [l4.subarray(0, 1480), l4.subarray(1480, 2960), l4.subarray(2960)];
     let off = 0;
     const frames = pieces.map((p, i) => {
-      const f = new Uint8Array(14 + 20 + p.length);
-      writeEthernetHeader(f, 0, plan.gatewayMac, plan.guestMac, ETHERTYPE.IPV4);
-      writeIpv4Header(f, 14, { src: plan.v4!.guest, dst: plan.v4!.gateway, protocol: IPPROTO.UDP, payloadLen: p.length, id: 77, dontFragment: false });
-      const fo = (i < pieces.length - 1 ? 0x2000 : 0) | (off >> 3);
-      f[14 + 6] = fo >> 8;
-      f[14 + 7] = fo & 0xff;
-      f[14 + 10] = 0;
-      f[14 + 11] = 0;
-      let sum = 0;
-      for (let k = 0; k < 20; k += 2) sum += (f[14 + k]! << 8) | f[14 + k + 1]!;
-      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-      f[14 + 10] = (~sum >> 8) & 0xff;
-      f[14 + 11] = ~sum & 0xff;
-      f.set(p, 34);
+      const f = ipv4Fragment(plan, plan.v4!.gateway, IPPROTO.UDP, 77, off, i < pieces.length - 1, p);
       off += p.length;
       return f;
     });
@@ -226,22 +213,7 @@ describe("IPv4 handling", () => {
     h = await harness({ policy: testPolicy({}) });
     const got = collect(h);
     const plan = h.stack.addresses;
-    const mk = (offBytes: number, more: boolean, len: number): Uint8Array => {
-      const f = new Uint8Array(34 + len);
-      writeEthernetHeader(f, 0, plan.gatewayMac, plan.guestMac, ETHERTYPE.IPV4);
-      writeIpv4Header(f, 14, { src: plan.v4!.guest, dst: plan.v4!.gateway, protocol: IPPROTO.UDP, payloadLen: len, id: 9, dontFragment: false });
-      const fo = (more ? 0x2000 : 0) | (offBytes >> 3);
-      f[20] = fo >> 8;
-      f[21] = fo & 0xff;
-      f[24] = 0;
-      f[25] = 0;
-      let sum = 0;
-      for (let k = 0; k < 20; k += 2) sum += (f[14 + k]! << 8) | f[14 + k + 1]!;
-      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-      f[24] = (~sum >> 8) & 0xff;
-      f[25] = ~sum & 0xff;
-      return f;
-    };
+    const mk = (offBytes: number, more: boolean, len: number): Uint8Array => ipv4Fragment(plan, plan.v4!.gateway, IPPROTO.UDP, 9, offBytes, more, new Uint8Array(len));
     h.link.inject(mk(0, true, 16));
     h.link.inject(mk(8, false, 16));
     await new Promise((r) => setTimeout(r, 30));

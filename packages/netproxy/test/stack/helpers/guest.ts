@@ -35,6 +35,25 @@ export function ipFrame(plan: AddressPlan, src: Uint8Array, dst: Uint8Array, pro
   return f;
 }
 
+/** One IPv4 fragment from the guest: `payload` at byte `offset` of datagram `id`. */
+export function ipv4Fragment(plan: AddressPlan, dst: Uint8Array, protocol: number, id: number, offset: number, more: boolean, payload: Uint8Array): Uint8Array {
+  const f = new Uint8Array(34 + payload.length);
+  writeEthernetHeader(f, 0, plan.gatewayMac, plan.guestMac, ETHERTYPE.IPV4);
+  writeIpv4Header(f, 14, { src: plan.v4!.guest, dst, protocol, payloadLen: payload.length, id, dontFragment: false });
+  const fo = (more ? 0x2000 : 0) | (offset >> 3);
+  f[20] = fo >> 8;
+  f[21] = fo & 0xff;
+  f[24] = 0;
+  f[25] = 0;
+  let sum = 0;
+  for (let k = 0; k < 20; k += 2) sum += (f[14 + k]! << 8) | f[14 + k + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  f[24] = (~sum >> 8) & 0xff;
+  f[25] = ~sum & 0xff;
+  f.set(payload, 34);
+  return f;
+}
+
 /** Build a TCP segment (as L4 bytes). */
 export function tcpL4(src: Uint8Array, dst: Uint8Array, f: { srcPort: number; dstPort: number; seq: number; ack: number; flags: number; window: number; options?: TcpOptions }, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
   const hl = 20 + tcpOptionsLength(f.options);
