@@ -117,9 +117,16 @@ export class ResolvedNameCache {
   record(name: string, family: CacheFamily, ips: readonly IpAddr[], ttlSecs: number): void {
     const host = canonicalHost(name);
     const byName = family === "ipv4" ? this.byName4 : this.byName6;
+    const t = this.now();
+    const old = byName.get(host);
+    if (old !== undefined && ips.length > 0 && sameAddresses(old, ips)) {
+      // The same answer again (the common case): only the expiry moves; nothing is reallocated.
+      old.expires = t + Math.max(1, ttlSecs) * 1000;
+      this.maybeSweep(t);
+      return;
+    }
     this.remove(byName, host);
     if (ips.length === 0) return;
-    const t = this.now();
     const entry: CacheEntry = {
       name: host,
       family,
@@ -247,6 +254,21 @@ export class ResolvedNameCache {
     this.lastSweep = t;
     for (const byName of [this.byName4, this.byName6]) for (const [host, e] of byName) if (e.expires <= t) this.remove(byName, host);
   }
+}
+
+function hasIp(e: CacheEntry, ip: IpAddr): boolean {
+  if (ip.family === 4) return e.v4.includes(ip.v4);
+  if (isMappedV6(ip.v6)) return e.v4.includes(mappedV4(ip.v6));
+  for (const x of e.v6) if (eq16(x, ip.v6)) return true;
+  return false;
+}
+
+/** True when `ips` (duplicates and mapped forms allowed) is exactly the entry's address set. */
+function sameAddresses(e: CacheEntry, ips: readonly IpAddr[]): boolean {
+  for (const ip of ips) if (!hasIp(e, ip)) return false;
+  for (const v of e.v4) if (!ips.some((ip) => (ip.family === 4 ? ip.v4 === v : isMappedV6(ip.v6) && mappedV4(ip.v6) === v))) return false;
+  for (const b of e.v6) if (!ips.some((ip) => ip.family === 6 && eq16(ip.v6, b))) return false;
+  return true;
 }
 
 /** The expiry of a removed entry: never live, and how the reverse lists recognise it. */

@@ -14,6 +14,8 @@ function node(): LabelNode {
   return { children: null, exact: null, suffix: null };
 }
 
+const NO_VALUES = new Int32Array(0);
+
 /** Label trie mapping domain names and suffixes to integer values (rule indices). */
 export class LabelTrie {
   private readonly root: LabelNode = node();
@@ -86,6 +88,8 @@ export class LabelTrie {
       n = n.children.get(label);
       end = dot; // -1 when the leftmost label was consumed
     }
+    // Most looked-up names match nothing: they share one empty result and take no memo slot.
+    if (out.length === 0) return NO_VALUES;
     const arr = Int32Array.from(out).sort();
     if (this.memo.size >= this.memoLimit) this.memo.clear();
     this.memo.set(name, arr);

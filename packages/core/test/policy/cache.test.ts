@@ -77,6 +77,24 @@ describe("ResolvedNameCache", () => {
     expect(c.hostsFor(v6)).toEqual([]);
   });
 
+  it("refreshes the expiry of an unchanged answer in place; a changed answer replaces it", () => {
+    let now = 0;
+    const c = new ResolvedNameCache(() => now);
+    c.record("a.com", "ipv4", [ip("1.1.1.1"), ip("2.2.2.2")], 10);
+    now = 9_000;
+    c.record("A.com.", "ipv4", [ip("::ffff:2.2.2.2"), ip("1.1.1.1"), ip("1.1.1.1")], 10); // same set
+    now = 15_000;
+    expect(c.hostsFor(ip("2.2.2.2"))).toEqual(["a.com"]);
+    expect(c.entries()).toHaveLength(1);
+    c.record("a.com", "ipv4", [ip("1.1.1.1")], 10); // a subset is a different answer
+    expect(c.hostsFor(ip("2.2.2.2"))).toEqual([]);
+    expect(c.hostsFor(ip("1.1.1.1"))).toEqual(["a.com"]);
+    c.record("a.com", "ipv4", [ip("1.1.1.1"), ip("3.3.3.3")], 10); // a superset too
+    expect(c.hostsFor(ip("3.3.3.3"))).toEqual(["a.com"]);
+    now = 26_000;
+    expect(c.hostsFor(ip("1.1.1.1"))).toEqual([]);
+  });
+
   it("follows CNAME chains, ignores unrelated records, takes the min TTL, clears on errors", () => {
     const answers = [
       { name: "www.example.com.", type: "CNAME", ttl: 300, data: "edge.cdn.net." },
