@@ -109,17 +109,27 @@ describe.skipIf(reason !== undefined)("QEMU killed mid-transfer behind netproxy 
     expect((await vm.exited).signal).toBe("SIGKILL");
     const exited = exitOf(proxy);
 
-    // The control channel reports the link down with its cause (QEMU died with frames unread: a reset), then closes with netproxy.
-    await expect.poll(() => events.find((e) => "link" in e.event && e.event.link.state === "down")?.event, { timeout: 10_000 }).toMatchObject({
-      link: { state: "down", transport: `stream:unix:${sock()}`, error: expect.stringMatching(/ECONNRESET|closed|EOF/) },
-    });
+    // The control channel reports the link down, then closes with netproxy. QEMU's end closes with a
+    // reset when frames were still unread in its socket (an error: ECONNRESET) and with a plain end
+    // of stream otherwise; which one depends on timing, so both are accepted, consistently.
+    await expect
+      .poll(() => events.find((e) => "link" in e.event && e.event.link.state === "down")?.event, { timeout: 10_000 })
+      .toMatchObject({ link: { state: "down", transport: `stream:unix:${sock()}` } });
+    const linkDown = events.find((e) => "link" in e.event && e.event.link.state === "down")!.event as { link: { error?: string } };
+    if (linkDown.link.error !== undefined) expect(linkDown.link.error).toMatch(/ECONNRESET|closed|EOF/);
     await expect.poll(async () => JSON.stringify(await ctl.request("get_stats")), { timeout: 10_000 }).toMatch(/control connection closed/);
-    // netproxy shut down by itself, promptly, through its orderly close (its "closed" line with the
-    // cause, status 1 for "closed by an error"), not by a crash (no closed line) or a hang.
+    // netproxy shut down by itself, promptly, through its orderly close (its "closed" line, with the
+    // cause and status 1 after a reset, status 0 after an end of stream), not by a crash (no closed
+    // line) or a hang.
     const closed = await proxy.out.waitFor((m) => m.event === "closed", "netproxy's closed line", 10_000);
-    expect(closed.error).toMatch(/frames\.sock/);
     const code = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 10_000))]);
-    expect(code).toEqual({ code: 1, signal: null });
+    if (linkDown.link.error !== undefined) {
+      expect(closed.error).toMatch(/frames\.sock/);
+      expect(code).toEqual({ code: 1, signal: null });
+    } else {
+      expect(closed.error).toBeNull();
+      expect(code).toEqual({ code: 0, signal: null });
+    }
     expect(proxy.out.stderr).not.toMatch(/Uncaught|TypeError|RangeError|unhandled/i);
     const tookMs = Date.now() - killedAt;
     // Every upstream socket of the dead guest is closed, seen from the test host.
