@@ -28,7 +28,8 @@
  * `kill -CONT -$(cat /tmp/fuzz.pid)` resumes them (note the minus: the whole group). The
  * watchdog takes a tick that comes far later than its 500 ms interval as such a pause and does
  * not count it towards a hang; the paused time is recorded (pausedSeconds) and left out of
- * `seconds` and inputs/s.
+ * `seconds` and inputs/s. The child subtracts the time it was stopped from the input it was
+ * running (pause-clock.ts), so a pause is not recorded as the slowest input.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -37,6 +38,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadTargets } from "./targets.js";
 import { HangWatchdog } from "./watchdog.js";
+import { PauseClock } from "./pause-clock.js";
 import type { FuzzTarget } from "../../packages/netproxy/test/fuzz/lib/target.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -167,11 +169,13 @@ async function child(name: string, seed: number, inputs: number, maxSeconds: num
   let slowestMs = 0;
   let slowestStep = -1;
   let failures = 0;
+  const pauses = new PauseClock();
   let last = performance.now();
   const start = last;
   let i = 0;
   for (; i < inputs; i++) {
     const t0 = performance.now();
+    const paused0 = pauses.pausedMs;
     try {
       const r = s.step();
       if (r) await r;
@@ -180,8 +184,14 @@ async function child(name: string, seed: number, inputs: number, maxSeconds: num
       if (failures <= 5) send({ kind: "failure", done: i, ...mem(), slowestMs, slowestStep, failures, step: i, message: e instanceof Error ? (e.stack ?? e.message).slice(0, 4000) : String(e) });
     }
     const t1 = performance.now();
-    if (t1 - t0 > slowestMs) {
-      slowestMs = t1 - t0;
+    let took = t1 - t0;
+    if (took > 1000) {
+      // A long step may have been stopped with the process: count only its running time.
+      pauses.settle();
+      took = Math.max(0, took - (pauses.pausedMs - paused0));
+    }
+    if (took > slowestMs) {
+      slowestMs = took;
       slowestStep = i;
     }
     if (s.settle && i % 200 === 199) await s.settle();
@@ -197,6 +207,7 @@ async function child(name: string, seed: number, inputs: number, maxSeconds: num
     }
   }
   await s.close?.();
+  await pauses.close();
   send({ kind: "done", done: i, ...mem(), slowestMs, slowestStep, failures });
   process.disconnect?.();
 }
