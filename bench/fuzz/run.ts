@@ -366,6 +366,7 @@ const FINDINGS = [
   `| netproxy stack/fragments.ts Reassembler | each fragment is checked for overlap against every held piece (quadratic per datagram) | one 64 KiB datagram as 8191 8-byte fragments: ~0.6 s CPU | addressed by the stack owner (3edf40c, after ip-fragments seeds 1 and 2; the later seeds ran with it): a datagram in more than 256 fragments is discarded |`,
   `| core dialects go-ffi.ts / python-dict.ts | messages embed JSON.stringify(value); a value nested ~5000 deep (valid JSON text) threw RangeError instead of DialectError | — | fixed by the core owner (4ad3e57); the it.fails tests became plain tests |`,
   `| core dialects go-ffi.ts / python-dict.ts | messages built with String(value); a JSON object with a "toString" key (e.g. {"toString": 1}) threw TypeError instead of DialectError | found by the long run (core-dialects, seeds 1 and 2) | fixed by the core owner (4ad3e57, 05:29Z); core-dialects runs started before it record these failures |`,
+  `| core config/semantic.ts checkDestination | the "unknown destination group" message is built with String(value); a group given as a JSON object with a "toString" key ({"group": {"toString": 15}}) threw TypeError out of parseNetworkConfig, whose contract is to return issues | found by the long run (core-config seed 3, step 651885) | open (left to the config owner); an it.fails regression test in packages/core/test/fuzz/regressions.test.ts |`,
 ].join("\n");
 
 function report(): void {
