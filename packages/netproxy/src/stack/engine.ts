@@ -148,6 +148,7 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
     linkBlocked: () => out.isBlocked,
     waitDrain: (w) => out.waitDrain(w),
     forgetDrain: (w) => out.forget(w),
+    flushOutput: () => out.flush(),
   });
   const udp = new UdpRelay({
     out,

@@ -95,6 +95,11 @@ export class FrameOutput {
     return ok;
   }
 
+  /** Write what the link has staged now (the end of a batch of deferred frames). */
+  flush(): void {
+    if (!this.closed) this.link.flush?.();
+  }
+
   /** Largest L4 length that fits one packet from `src`. */
   maxL4(src: Uint8Array): number {
     return this.plan.mtu - (src.length === 4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN);

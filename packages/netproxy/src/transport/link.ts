@@ -44,6 +44,11 @@ export interface FrameLink {
    * only by links that declare `offloads`.
    */
   sendWith?(len: number, fill: (buf: Uint8Array, off: number) => void, offload?: TxOffload): boolean;
+  /**
+   * Optional: hand frames still staged for a later batched write to the transport now (a caller
+   * that ends a batch, e.g. the deferred ACKs of one event-loop turn, so they do not wait a turn).
+   */
+  flush?(): void;
   /** Register the receiver of frames coming from the guest (one per link). */
   onFrame(handler: (frame: Uint8Array) => void): void;
   /** Register a callback for when the TX queue has drained below its low-water mark. */

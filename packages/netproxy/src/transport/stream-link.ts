@@ -206,7 +206,7 @@ export class StreamLink implements ObservableLink {
   };
 
   /** Hand the staged bytes to the socket (the rest of the staging buffer stays in use). */
-  private flush(): void {
+  flush(): void {
     if (this.stage === null || this.stageLen === this.stageStart || this.socket.destroyed) return;
     const chunk = this.stage.subarray(this.stageStart, this.stageLen);
     this.stageStart = this.stageLen;

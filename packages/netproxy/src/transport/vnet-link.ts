@@ -74,6 +74,10 @@ export class VnetLink implements ObservableLink {
     });
   }
 
+  flush(): void {
+    this.inner.flush();
+  }
+
   onDrain(handler: () => void): void {
     this.inner.onDrain(handler);
   }

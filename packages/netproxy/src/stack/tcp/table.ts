@@ -41,6 +41,8 @@ export interface TcpTableDeps {
   readonly linkBlocked: () => boolean;
   readonly waitDrain: (w: { resume(): void }) => void;
   readonly forgetDrain: (w: { resume(): void }) => void;
+  /** Write frames staged by the link now (after a batch of deferred ACKs). */
+  readonly flushOutput?: () => void;
 }
 
 interface FlowMeta {
@@ -102,6 +104,9 @@ export class TcpTable {
     const q = [...this.ackQueue];
     this.ackQueue.clear();
     for (const c of q) c.flushAck();
+    // These ACKs were deferred to the end of the turn's input; do not let them wait another turn
+    // in the link's staging buffer (the guest's sending is clocked by them).
+    this.d.flushOutput?.();
   }
 
   private key(guestIp: Uint8Array, guestPort: number, localIp: Uint8Array, localPort: number): string {

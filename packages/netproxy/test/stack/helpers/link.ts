@@ -53,9 +53,9 @@ export class MemoryLink implements FrameLink {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    setImmediate(() => this.pump());
   }
-  private flush(): void {
+  private pump(): void {
     this.scheduled = false;
     const toGuest = this.toGuestQ;
     this.toGuestQ = [];
