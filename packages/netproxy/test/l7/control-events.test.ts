@@ -4,28 +4,17 @@
  * namespace, the guest in its own namespace, a test host running DNS, HTTP and HTTPS under its own
  * CA). Real dig and curl in the guest; each event is checked against the generated schema.
  */
-import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient } from "../../src/control/index.js";
 import { Event as ControlEvent, type EventMessage } from "../../src/gen/control.js";
 import { netnsUnavailableReason } from "../../src/netns/index.js";
-import { PUBLIC_HOST, World } from "../integration/world.js";
+import { PUBLIC_HOST, upstreamCerts, World } from "../integration/world.js";
 
 const reason = netnsUnavailableReason();
 if (reason && process.env.SANDBOX_REQUIRE_E2E === "1") throw new Error(`SANDBOX_REQUIRE_E2E=1 but netns tests cannot run: ${reason}`);
 
 const GATEWAY = "172.16.0.1";
-
-function makeCerts(dir: string) {
-  const o = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  o(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=sbx events upstream CA"]);
-  o(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=public.test"]);
-  writeFileSync(join(dir, "srv.ext"), "subjectAltName=DNS:public.test,DNS:other.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-  o(["x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "srv.ext"]);
-  return { ca: join(dir, "ca.pem"), cert: join(dir, "srv.pem"), key: join(dir, "srv.key") };
-}
 
 describe.skipIf(reason !== null)("L7 events on the control channel (netns)", () => {
   const w = new World();
@@ -36,7 +25,7 @@ describe.skipIf(reason !== null)("L7 events on the control channel (netns)", () 
 
   beforeAll(async () => {
     try {
-      const certs = makeCerts(w.dir);
+      const certs = upstreamCerts(w.dir);
       upstreamCa = certs.ca;
       await w.build({ tls: { cert: certs.cert, key: certs.key } });
       await w.startNetproxy(
