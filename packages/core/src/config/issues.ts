@@ -3,6 +3,7 @@
  * what would be accepted), the result type of parsing, the error class thrown by the `*OrThrow`
  * helpers and a formatter that prints a list of issues readably.
  */
+import { showJson } from "./show.js";
 
 /** One problem found in a network config. */
 export interface ConfigIssue {
@@ -46,10 +47,7 @@ export function valueAt(root: unknown, segments: readonly PathSegment[]): unknow
 }
 
 function show(v: unknown): string {
-  if (v === undefined) return "nothing";
-  const s = JSON.stringify(v);
-  if (s === undefined) return String(v);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+  return v === undefined ? "nothing" : showJson(v);
 }
 
 /**

@@ -10,6 +10,7 @@ import { parseIp } from "../net/ip.js";
 import { parseDomainName } from "../policy/domain-name.js";
 import { formatPath, type ConfigIssue, type PathSegment } from "./issues.js";
 import { LEGACY_PROTOCOLS, legacyPortRange } from "./legacy.js";
+import { showText } from "./show.js";
 import { parseNameserver } from "./nameserver.js";
 
 /** Groups accepted on the wire (snake_case). */
@@ -58,7 +59,7 @@ export function checkDestination(d: unknown, path: PathSegment[], sink: IssueSin
   const at = [...path, key];
   if (key === "group") {
     if (typeof v !== "string" || !(WIRE_GROUPS as readonly string[]).includes(v)) {
-      sink.add(at, `unknown destination group \`${String(v)}\``, v, WIRE_GROUPS.map((g) => `"${g}"`).join(", "));
+      sink.add(at, `unknown destination group \`${showText(v)}\``, v, WIRE_GROUPS.map((g) => `"${g}"`).join(", "));
     }
     return;
   }
@@ -81,7 +82,7 @@ function checkRule(rule: unknown, i: number, sink: IssueSink): void {
   if ("destination" in rule) checkDestination(rule.destination, [...base, "destination"], sink);
   const legacy = rule.protocol;
   if (legacy !== undefined && legacy !== null && legacy !== "" && !LEGACY_PROTOCOLS.includes(legacy as string)) {
-    sink.add([...base, "protocol"], `unknown protocol: ${String(legacy)}`, legacy, '"tcp", "udp", "icmpv4" or "icmpv6" (legacy single-protocol field; prefer `protocols`)');
+    sink.add([...base, "protocol"], `unknown protocol: ${showText(legacy)}`, legacy, '"tcp", "udp", "icmpv4" or "icmpv6" (legacy single-protocol field; prefer `protocols`)');
   }
   if (rule.port !== undefined && rule.port !== null && rule.port !== "") {
     const r = legacyPortRange(rule.port);

@@ -5,6 +5,9 @@
 import { canonicalizeNetworkConfig, type CanonicalNetworkConfig } from "../config/normalize.js";
 import type { DestinationGroup } from "../gen/index.js";
 import { DialectError, type DialectName } from "./errors.js";
+import { showJson, showText } from "../config/show.js";
+
+export { showJson, showText };
 
 /** Group spellings accepted by the SDK string shorthands (kebab and snake `link-local`). */
 export const GROUP_SPELLINGS: Readonly<Record<string, DestinationGroup>> = {
@@ -52,31 +55,6 @@ export function sdkAllowedHosts(s: Record<string, unknown>): ({ exact: unknown }
     ...(Array.isArray(s.allow_hosts) ? s.allow_hosts.map((h) => ({ exact: h })) : []),
     ...(Array.isArray(s.allow_host_patterns) ? s.allow_host_patterns.map((h) => ({ wildcard: h })) : []),
   ];
-}
-
-/**
- * A value as JSON for an error message, never throwing: values too deep for JSON.stringify, cyclic
- * ones or ones without a JSON form are described instead. Long renderings are cut at 200 characters.
- */
-export function showJson(v: unknown): string {
-  let s: string | undefined;
-  try {
-    s = JSON.stringify(v);
-  } catch {
-    s = Array.isArray(v) ? "[…]" : "{…}";
-  }
-  if (s === undefined) s = typeof v;
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
-}
-
-/** A value as text (what `String(v)` gives for strings and numbers), never throwing on odd objects. */
-export function showText(v: unknown): string {
-  if (v === null || typeof v !== "object") return String(v);
-  try {
-    return String(v);
-  } catch {
-    return showJson(v);
-  }
 }
 
 /**

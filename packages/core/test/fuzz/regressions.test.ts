@@ -66,16 +66,15 @@ describe("fuzz regressions: values whose toString is not a function", () => {
   });
 });
 
-describe("fuzz regressions: open (found by the long run, left to the config owner)", () => {
-  // Found by core-config seed 3, step 651885 (07:2xZ): config/semantic.ts checkDestination builds
+describe("fuzz regressions: config values rendered into messages", () => {
+  // Found by core-config seed 3, step 651885: config/semantic.ts checkDestination built
   // "unknown destination group `${String(v)}`"; a group given as a JSON object with a "toString"
-  // key throws TypeError ("Cannot convert object to primitive value") out of parseNetworkConfig,
-  // whose contract is to return issues. `it.fails` until the owner fixes it: then it fails here,
-  // and becomes a plain test.
+  // key threw TypeError ("Cannot convert object to primitive value") out of parseNetworkConfig,
+  // whose contract is to return issues. Messages now render values with config/show.ts.
   const odd = JSON.parse('{"toString": 15}') as unknown;
   const config = { policy: { default_egress: "deny", rules: [{ direction: "egress", destination: { group: odd }, action: "allow" }] } };
 
-  it.fails("a destination group {\"toString\": 15} is refused with issues, not a TypeError", () => {
+  it("a destination group {\"toString\": 15} is refused with issues, not a TypeError", () => {
     expect(thrown(() => parseNetworkConfig(config))).toBe(null);
     expect(parseNetworkConfig(config).ok).toBe(false);
     expect(canonicalizeNetworkConfig(config).ok).toBe(false);
