@@ -138,6 +138,7 @@ function checkSecrets(secrets: unknown, sink: IssueSink): void {
     if (!isObj(s)) return;
     const base: PathSegment[] = ["secrets", "secrets", i];
     const env = s.env_var;
+    const envIssues = sink.issues.length;
     if (typeof env === "string") {
       const at = [...base, "env_var"];
       if (env.length === 0) sink.add(at, `secret #${i}: env_var must not be empty`, env, "a non-empty environment variable name");
@@ -147,16 +148,22 @@ function checkSecrets(secrets: unknown, sink: IssueSink): void {
     if (Array.isArray(s.allowed_hosts) && s.allowed_hosts.length === 0) {
       sink.add([...base, "allowed_hosts"], `secret #${i}: at least one allowed host is required`, s.allowed_hosts, '[{"exact": host}, {"wildcard": "*.suffix"} or "any", ...]');
     }
-    const ph = s.placeholder;
-    if (typeof ph === "string") {
-      const at = [...base, "placeholder"];
-      const n = utf8Len(ph);
-      if (ph.length === 0) sink.add(at, `secret #${i}: placeholder must not be empty`, ph, "1..1024 bytes without NUL, CR or LF");
-      else if (n > 1024) sink.add(at, `secret #${i}: placeholder must be at most 1024 bytes, got ${n}`, ph, "1..1024 bytes");
-      else if (ph.includes("\0")) sink.add(at, `secret #${i}: placeholder must not contain NUL`, ph, "no NUL bytes");
-      else if (/[\r\n]/.test(ph)) sink.add(at, `secret #${i}: placeholder must not contain CR or LF`, ph, "a single line");
+    if (typeof s.placeholder === "string") checkPlaceholder(s.placeholder, i, [...base, "placeholder"], sink);
+    else if (s.placeholder === undefined && typeof env === "string" && sink.issues.length === envIssues) {
+      // The default placeholder `$MSB_<env_var>` must itself be a valid placeholder, or the
+      // canonical form (which writes it out) would not parse again.
+      checkPlaceholder(`$MSB_${env}`, i, [...base, "env_var"], sink, " (the default placeholder `$MSB_<env_var>`; set `placeholder` or shorten env_var)");
     }
   });
+}
+
+/** The reference's placeholder checks (§6.1); `why` says when the placeholder was derived. */
+function checkPlaceholder(ph: string, i: number, at: PathSegment[], sink: IssueSink, why = ""): void {
+  const n = utf8Len(ph);
+  if (ph.length === 0) sink.add(at, `secret #${i}: placeholder must not be empty`, ph, "1..1024 bytes without NUL, CR or LF");
+  else if (n > 1024) sink.add(at, `secret #${i}: placeholder must be at most 1024 bytes, got ${n}${why}`, ph, why ? "an env_var of at most 1019 bytes, or an explicit placeholder" : "1..1024 bytes");
+  else if (ph.includes("\0")) sink.add(at, `secret #${i}: placeholder must not contain NUL`, ph, "no NUL bytes");
+  else if (/[\r\n]/.test(ph)) sink.add(at, `secret #${i}: placeholder must not contain CR or LF${why}`, ph, why ? "an env_var on a single line, or an explicit placeholder" : "a single line");
 }
 
 function checkTls(tls: unknown, sink: IssueSink): void {

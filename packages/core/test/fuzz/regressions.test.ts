@@ -80,3 +80,40 @@ describe("fuzz regressions: config values rendered into messages", () => {
     expect(canonicalizeNetworkConfig(config).ok).toBe(false);
   });
 });
+
+describe("fuzz regressions: canonicalization is a fixed point for secrets", () => {
+  // Found by core-config seed 12, step 6861949: a secret without a placeholder gets the default
+  // `$MSB_<env_var>`; a ~5,000-byte env_var was accepted, but the canonical form (which writes the
+  // default out) failed the 1,024-byte placeholder limit when parsed again. The default
+  // placeholder is now checked like an explicit one, at the env_var's path.
+  const secret = (env_var: string, extra: Record<string, unknown> = {}) => ({
+    secrets: { secrets: [{ env_var, value: "v", allowed_hosts: [{ exact: "api.example.com" }], ...extra }] },
+  });
+
+  it("an env_var whose default placeholder is over 1,024 bytes is refused at $.secrets.secrets[0].env_var", () => {
+    const r = parseNetworkConfig(secret("A".repeat(5000)));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.map((i) => i.path)).toEqual(["$.secrets.secrets[0].env_var"]);
+    expect(r.errors[0]?.message).toMatch(/placeholder must be at most 1024 bytes, got 5005 \(the default placeholder/);
+  });
+
+  it("the limit is exact: 1,019 bytes of env_var canonicalize and parse again; 1,020 do not", () => {
+    const ok = canonicalizeNetworkConfig(secret("B".repeat(1019)));
+    expect(ok.ok).toBe(true);
+    if (ok.ok) expect(parseNetworkConfig(ok.value).ok).toBe(true);
+    expect(parseNetworkConfig(secret("B".repeat(1020))).ok).toBe(false);
+  });
+
+  it("an explicit placeholder lifts the bound; a line break in env_var needs one too", () => {
+    expect(parseNetworkConfig(secret("C".repeat(5000), { placeholder: "$KEY" })).ok).toBe(true);
+    expect(parseNetworkConfig(secret("A\nB")).ok).toBe(false);
+    expect(parseNetworkConfig(secret("A\nB", { placeholder: "$KEY" })).ok).toBe(true);
+  });
+
+  it("a bad env_var is reported once, not again as its default placeholder", () => {
+    const r = parseNetworkConfig(secret("A\0B"));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toHaveLength(1);
+  });
+});
