@@ -13,6 +13,7 @@
  *               ... --measure h2g,cps --mtu 1500    subset of measurements / MTUs (prints only)
  *               ... --reps N                         rounds per measurement (median reported; default 3 with --full)
  *                                                    (default 1, 2 with --full)
+ * $NP_CPU=1 also prints the data path's CPU-s per Gbit for every iperf3 run (node + helper for netproxy).
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
@@ -171,12 +172,32 @@ async function setupIn(topo: Topology, variant: Variant, mtu: number, dir: strin
   return { topo, guest, host, server: listening.gateway, pid: np.pid ?? null };
 }
 
+/** CPU seconds (user + system) used so far by the data-path process and its children (the helper). */
+function cpuSecs(pid: number): number {
+  let ticks = 0;
+  const visit = (p: number) => {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime
+      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(t));
+    } catch {
+      /* gone */
+    }
+  };
+  visit(pid);
+  return ticks / 100;
+}
+
 async function iperf(env: Env, reverse: boolean): Promise<number> {
   const args = ["-c", env.server, "-t", String(IPERF_SECS), "-J", ...(reverse ? ["-R"] : [])];
   try {
     if (process.env.NP_SS) setTimeout(() => void env.topo.exec(env.guest, "ss", ["-tin"]).then((o) => console.error(o)), 2000);
+    const cpu0 = env.pid === null ? 0 : cpuSecs(env.pid);
     const out = await env.topo.exec(env.guest, "iperf3", args, { timeoutMs: (IPERF_SECS + 30) * 1000 });
     const r = JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } };
+    const gbit = (r.end.sum_received.bits_per_second / 1e9) * IPERF_SECS;
+    // $NP_CPU: the data path's CPU cost per Gbit moved (less sensitive to other load than the rate).
+    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu ${reverse ? "h2g" : "g2h"} pid ${env.pid}: ${((cpuSecs(env.pid) - cpu0) / gbit).toFixed(3)} CPU-s/Gbit at ${(gbit / IPERF_SECS).toFixed(2)} Gbit/s`);
     return r.end.sum_received.bits_per_second / 1e9;
   } catch (e) {
     console.error(`iperf3 ${args.join(" ")} failed: ${(e as Error).message.slice(0, 300)}`);

@@ -49,7 +49,11 @@ export interface FrameLink {
    * that ends a batch, e.g. the deferred ACKs of one event-loop turn, so they do not wait a turn).
    */
   flush?(): void;
-  /** Register the receiver of frames coming from the guest (one per link). */
+  /**
+   * Register the receiver of frames coming from the guest (one per link). A link never reuses or
+   * changes a frame's bytes after delivering it: the stack may keep views of them (payload
+   * queued for an upstream socket) instead of copying.
+   */
   onFrame(handler: (frame: Uint8Array) => void): void;
   /** Register a callback for when the TX queue has drained below its low-water mark. */
   onDrain(handler: () => void): void;

@@ -98,6 +98,9 @@ export function startHelper(args: string[], opts: StartHelperOptions = {}): Prom
   });
   const statuses: HelperStatus[] = [];
   const what = `netproxy-helper ${args.join(" ")}`;
+  // The link takes fd 3 at once, before any read on it (arena reads need a fresh socket); frames
+  // that arrive before the stack attaches are held by the link.
+  const link = new StreamLink(child.stdio[3] as Socket, { arenaReads: true, ...opts, name: opts.name ?? what });
   return new Promise((res, rej) => {
     let settled = false;
     let lastError = "";
@@ -107,6 +110,7 @@ export function startHelper(args: string[], opts: StartHelperOptions = {}): Prom
       settled = true;
       clearTimeout(timer);
       child.kill("SIGKILL");
+      link.close(e);
       rej(e);
     }
     child.once("error", (e) => fail(new Error(`${what}: ${e.message}`, { cause: e })));
@@ -131,7 +135,6 @@ export function startHelper(args: string[], opts: StartHelperOptions = {}): Prom
       if (st.event === "ready") {
         settled = true;
         clearTimeout(timer);
-        const link = new StreamLink(child.stdio[3] as Socket, { ...opts, name: opts.name ?? what });
         link.onClose(() => {
           // EOF on fd 3 makes the helper exit; make sure it does.
           const t = setTimeout(() => child.kill("SIGKILL"), 2000);

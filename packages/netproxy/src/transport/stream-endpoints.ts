@@ -36,7 +36,7 @@ function acceptOne(server: Server, address: string, opts: StreamLinkOptions, onA
     }
     accepted = true;
     onAccept(sock);
-    resolve(new StreamLink(sock, { ...opts, name: opts.name ?? address }));
+    resolve(new StreamLink(sock, { arenaReads: true, ...opts, name: opts.name ?? address }));
     server.close();
   });
   server.on("close", () => {
@@ -114,7 +114,7 @@ export function streamFromFd(fd: number, opts: StreamLinkOptions = {}): StreamLi
   } catch (e) {
     throw new Error(`fd:${fd}: cannot use this descriptor as a stream socket (${(e as Error).message}); for a datagram socket use dgram:fd:${fd}`, { cause: e });
   }
-  return new StreamLink(sock, { ...opts, name: opts.name ?? `fd:${fd}` });
+  return new StreamLink(sock, { arenaReads: true, ...opts, name: opts.name ?? `fd:${fd}` });
 }
 
 /**
@@ -134,7 +134,7 @@ export async function connectUnixStream(path: string, opts: StreamLinkOptions & 
           res(s);
         });
       });
-      return new StreamLink(sock, { ...opts, name: opts.name ?? `stream:connect:unix:${path}` });
+      return new StreamLink(sock, { arenaReads: true, ...opts, name: opts.name ?? `stream:connect:unix:${path}` });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if ((code !== "ENOENT" && code !== "ECONNREFUSED") || Date.now() >= deadline) {

@@ -5,6 +5,7 @@
  */
 import type { Socket } from "node:net";
 import type { FrameLink } from "./link.js";
+import { adoptArenaReads, ArenaStreamReader } from "./stream-arena.js";
 import { STREAM_MAX_PREFIX, StreamDecoder, StreamProtocolError } from "./stream-codec.js";
 
 /** Tunables of a stream-backed link. */
@@ -19,6 +20,12 @@ export interface StreamLinkOptions {
   hardLimit?: number;
   /** Human-readable name used in error messages (e.g. "stream:unix:/run/x.sock"). */
   name?: string;
+  /**
+   * Read into large never-reused slabs (see stream-arena.ts) instead of a fresh buffer per read,
+   * so frames split across reads need no reassembly. Only for a socket no read has happened on
+   * yet (a child's stdio pipe right after spawn); the link then owns a new socket on its handle.
+   */
+  arenaReads?: boolean;
 }
 
 /** Size of the TX staging buffers that frames of one tick are packed into. */
@@ -64,7 +71,8 @@ export class StreamLink implements ObservableLink {
   private readonly highWater: number;
   private readonly lowWater: number;
   private readonly hardLimit: number;
-  private readonly decoder: StreamDecoder;
+  private readonly decoder: { readonly idle: boolean; readonly offset: number };
+  private readonly socket: Socket;
   private frameHandler: ((f: Uint8Array) => void) | null = null;
   private readonly early: Uint8Array[] = [];
   private drainHandlers: (() => void)[] = [];
@@ -77,33 +85,51 @@ export class StreamLink implements ObservableLink {
   private closed = false;
   private closeError: Error | undefined;
 
-  constructor(
-    private readonly socket: Socket,
-    opts: StreamLinkOptions = {},
-  ) {
+  constructor(socket: Socket, opts: StreamLinkOptions = {}) {
     this.maxFrameSize = opts.maxFrameSize ?? STREAM_MAX_PREFIX;
     this.highWater = opts.highWater ?? 1 << 20;
     this.lowWater = Math.min(opts.lowWater ?? 256 << 10, this.highWater);
     this.hardLimit = Math.max(opts.hardLimit ?? 16 << 20, this.highWater);
     this.name = opts.name ?? "stream";
-    this.decoder = new StreamDecoder(
-      {
-        frame: (f) => this.receive(f),
-        oversize: () => {
-          this.stats.rxOversize++;
-        },
+    const events = {
+      frame: (f: Uint8Array) => this.receive(f),
+      oversize: () => {
+        this.stats.rxOversize++;
       },
-      this.maxFrameSize,
-      Math.max(STREAM_MAX_PREFIX, this.maxFrameSize),
-    );
-    socket.on("data", (chunk: Buffer) => {
-      if (this.closed) return;
-      try {
-        this.decoder.push(chunk);
-      } catch (e) {
-        this.shutdown(e instanceof StreamProtocolError ? new Error(`${this.name}: ${e.message}`, { cause: e }) : (e as Error));
-      }
-    });
+    };
+    const maxPrefix = Math.max(STREAM_MAX_PREFIX, this.maxFrameSize);
+    const failed = (e: unknown) =>
+      this.shutdown(e instanceof StreamProtocolError ? new Error(`${this.name}: ${e.message}`, { cause: e }) : (e as Error));
+    const arena = opts.arenaReads ? new ArenaStreamReader(events, this.maxFrameSize, maxPrefix) : null;
+    const adopted =
+      arena &&
+      adoptArenaReads(socket, arena, (n) => {
+        if (this.closed) return false;
+        try {
+          arena.commit(n);
+        } catch (e) {
+          failed(e);
+          return false;
+        }
+        return true;
+      });
+    if (adopted) {
+      this.decoder = arena;
+      socket = adopted;
+      socket.resume(); // flowing, so 'end' is emitted (the bytes themselves never pass the Readable)
+    } else {
+      const decoder = new StreamDecoder(events, this.maxFrameSize, maxPrefix);
+      this.decoder = decoder;
+      socket.on("data", (chunk: Buffer) => {
+        if (this.closed) return;
+        try {
+          decoder.push(chunk);
+        } catch (e) {
+          failed(e);
+        }
+      });
+    }
+    this.socket = socket;
     socket.on("drain", () => this.checkDrain());
     socket.on("end", () => {
       if (!this.decoder.idle) {
