@@ -8,6 +8,12 @@
  * Rounds (`--rounds N`, default 3): each round boots every backend once, in turn, so load that
  * comes and goes hits all of them alike; medians are reported. `--only slirp,passt,netproxy`
  * runs a subset (printed, not recorded). The full set writes bench/vm/RESULTS.fragment.md.
+ *
+ * Diagnostics (stderr, not recorded): every round prints the guest's TCP_INFO for guest→host
+ * (interval means of cwnd, the peer's window, srtt; retransmits). BENCH_VM_THREADS=1 adds per-thread
+ * CPU and run-queue wait over the middle of guest→host (threads.ts); BENCH_VM_PCAP=<dir> records
+ * the guest's netdev with QEMU's filter-dump and summarises the bulk flow (pcap-summary.ts);
+ * BENCH_VM_NETPROXY_PROF=<dir> writes a V8 CPU profile of netproxy (cpu-prof-preload.mjs).
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +22,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildGuest, probeKvm, startVm, which, type QemuNetworkSettingsInput, type QemuVm } from "../../packages/vmm-qemu/src/index.js";
 import { spawnNetproxy, Topology } from "../../packages/netproxy/src/netns/index.js";
+import { summarize } from "./pcap-summary.js";
+import { threadCpu } from "./threads.js";
 import { netproxyState } from "../../packages/vmm-qemu/test/e2e/netproxy-state.js";
 
 const gbit = (m?: number): string => (m === undefined ? "–" : (m / 1000).toFixed(2));
@@ -28,6 +36,11 @@ const arg = (flag: string): string | undefined => {
 const ROUNDS = Math.max(1, Number(arg("--rounds") ?? 3));
 const ONLY = arg("--only")?.split(",");
 const PORT = 5201;
+/** Diagnostics (not recorded): per-thread CPU during guest→host, and a pcap of the guest's netdev. */
+const THREADS = process.env.BENCH_VM_THREADS === "1";
+const PCAP_DIR = process.env.BENCH_VM_PCAP;
+/** Diagnostics: a V8 CPU profile of the netproxy process into this directory. */
+const PROF_DIR = process.env.BENCH_VM_NETPROXY_PROF;
 
 interface Row {
   backend: string;
@@ -108,11 +121,17 @@ const backends: Backend[] = [
         target: "203.0.113.10",
         network: { network_mode: "policy", mtu: 1500, frame_transport: { fd: 3 } },
         afterStart: async (vm) => {
-          const proxy = spawnNetproxy(topo, ns, { config, dir, listen: "fd:3", fd3: vm.frameSocket! });
+          const preload = fileURLToPath(new URL("./cpu-prof-preload.mjs", import.meta.url));
+          const env = PROF_DIR ? { NODE_OPTIONS: `--import ${preload}`, CPU_PROF_DIR: PROF_DIR } : undefined;
+          const proxy = spawnNetproxy(topo, ns, { config, dir, listen: "fd:3", fd3: vm.frameSocket!, ...(env ? { env } : {}) });
           vm.frameSocket!.destroy();
           await proxy.attached(30_000);
         },
-        cleanup: () => topo.destroy(),
+        // with a CPU profile: let netproxy see QEMU's EOF and exit by itself (the profile is written at exit)
+        cleanup: async () => {
+          if (PROF_DIR) await new Promise((r) => setTimeout(r, 2000));
+          await topo.destroy();
+        },
       };
     },
   },
@@ -127,10 +146,20 @@ function existsSock(p: string): boolean {
   }
 }
 
+// Guest→host runs with -J so the guest's own view of the sender comes back too: the mean of the
+// per-interval congestion window, peer window (snd_wnd) and smoothed RTT from TCP_INFO, and the
+// retransmissions.
 const scenario = (target: string): string => `
 rate() { awk '/receiver/ {print $(NF-2); exit}'; }
-up=$(iperf3 -c ${target} -p ${PORT} -t ${SECONDS} -f m 2>&1 | rate)
-result iperf_up ok mbps=\${up:-none}
+tcpinfo() { awk -F: '
+/"snd_cwnd"/ {c+=$2; n++} /"snd_wnd"/ {w+=$2; nw++} /"rtt"/ {r+=$2; nr++}
+/"sum_sent"/ {ss=1} /"sum_received"/ {sr=1}
+sr && /"bits_per_second"/ {bps=$2; sr=0} ss && /"retransmits"/ {retr=$2; ss=0}
+END {printf "mbps=%.0f cwnd=%d snd_wnd=%d rtt_us=%d retr=%d", bps/1e6, n?c/n:0, nw?w/nw:0, nr?r/nr:0, retr}'; }
+echo "@@sandbox phase name=up"
+up=$(iperf3 -c ${target} -p ${PORT} -t ${SECONDS} -J 2>&1 | tcpinfo)
+result iperf_up ok \${up}
+echo "@@sandbox phase name=down"
 down=$(iperf3 -c ${target} -p ${PORT} -t ${SECONDS} -f m -R 2>&1 | rate)
 result iperf_down ok mbps=\${down:-none}
 `;
@@ -140,14 +169,26 @@ async function measure(b: Backend, image: { kernel: string; initrd: string }): P
   if (typeof env === "string") return { backend: b.name, note: `not run: ${env}` };
   let vm: QemuVm | undefined;
   try {
-    vm = await startVm({ boot: image, network: env.network, scenario: scenario(env.target) });
+    const pcap = PCAP_DIR ? join(PCAP_DIR, `${b.name.split(" ")[0]!.replace(/\W/g, "")}-${Date.now()}.pcap`) : undefined;
+    // QEMU's filter-dump sees both directions of the guest's netdev (it costs QEMU's main thread time).
+    const extraArgs = pcap ? ["-object", `filter-dump,id=benchdump,netdev=net0,file=${pcap},maxlen=80`] : [];
+    vm = await startVm({ boot: image, network: env.network, scenario: scenario(env.target), extraArgs });
     const t0 = performance.now(); // QEMU is running from here
     await env.afterStart?.(vm);
     const lease = await vm.waitForEvent("lease", 60_000);
     const leaseMs = Math.round(performance.now() - t0);
     if (lease.fields.failed) return { backend: b.name, note: "no DHCP lease" };
+    if (THREADS) {
+      await vm.waitUntil(() => vm!.events.find((e) => e.event === "phase" && e.fields.name === "up"), 60_000, "guest→host phase");
+      await new Promise((r) => setTimeout(r, 2000));
+      const top = await threadCpu((SECONDS - 4) * 1000);
+      process.stderr.write(`  threads during guest→host (% of one core): ${top.slice(0, 10).map((t) => `${t.name} ${t.pct} (waiting ${t.waitPct})`).join(", ")}; load ${loadavg()[0]!.toFixed(1)}\n`);
+    }
     await vm.waitForEvent("done", 60_000 + 4 * SECONDS * 1000);
     const r = vm.results();
+    const up = r.get("iperf_up")?.fields;
+    if (up) process.stderr.write(`  guest TCP_INFO (guest→host, interval means): cwnd ${up.cwnd} B, snd_wnd ${up.snd_wnd} B, srtt ${up.rtt_us} µs, retransmits ${up.retr}\n`);
+    if (pcap) process.stderr.write(summarize(pcap, lease.fields.ip ?? "") + "\n");
     const num = (n: string): number | undefined => {
       const v = Number(r.get(n)?.fields.mbps);
       return Number.isFinite(v) && v > 0 ? v : undefined;
