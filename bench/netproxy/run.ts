@@ -173,13 +173,14 @@ async function setupIn(topo: Topology, variant: Variant, mtu: number, dir: strin
 }
 
 /** CPU seconds (user + system) used so far by the data-path process and its children (the helper). */
-function cpuSecs(pid: number): number {
+function cpuSecs(pid: number, depth = Infinity): number {
   let ticks = 0;
-  const visit = (p: number) => {
+  const visit = (p: number, d = 0) => {
+    if (d > depth) return;
     try {
       const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
       ticks += Number(f[11]) + Number(f[12]); // utime, stime
-      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(t));
+      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(t), d + 1);
     } catch {
       /* gone */
     }
@@ -193,11 +194,12 @@ async function iperf(env: Env, reverse: boolean): Promise<number> {
   try {
     if (process.env.NP_SS) setTimeout(() => void env.topo.exec(env.guest, "ss", ["-tin"]).then((o) => console.error(o)), 2000);
     const cpu0 = env.pid === null ? 0 : cpuSecs(env.pid);
+    const own0 = env.pid === null ? 0 : cpuSecs(env.pid, 0);
     const out = await env.topo.exec(env.guest, "iperf3", args, { timeoutMs: (IPERF_SECS + 30) * 1000 });
     const r = JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } };
     const gbit = (r.end.sum_received.bits_per_second / 1e9) * IPERF_SECS;
     // $NP_CPU: the data path's CPU cost per Gbit moved (less sensitive to other load than the rate).
-    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu ${reverse ? "h2g" : "g2h"} pid ${env.pid}: ${((cpuSecs(env.pid) - cpu0) / gbit).toFixed(3)} CPU-s/Gbit at ${(gbit / IPERF_SECS).toFixed(2)} Gbit/s`);
+    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu ${reverse ? "h2g" : "g2h"} pid ${env.pid}: ${((cpuSecs(env.pid) - cpu0) / gbit).toFixed(3)} CPU-s/Gbit (process itself ${((cpuSecs(env.pid, 0) - own0) / gbit).toFixed(3)}) at ${(gbit / IPERF_SECS).toFixed(2)} Gbit/s`);
     return r.end.sum_received.bits_per_second / 1e9;
   } catch (e) {
     console.error(`iperf3 ${args.join(" ")} failed: ${(e as Error).message.slice(0, 300)}`);

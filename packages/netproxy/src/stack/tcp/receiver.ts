@@ -33,6 +33,12 @@ export abstract class TcpReceiver extends TcpSender {
   private ackPending = false;
   /** Upstream writes are corked until the end of the input batch (one writev per batch). */
   private corked = false;
+  /**
+   * The upstream still held bytes from earlier batches when this batch was corked (its kernel
+   * buffer is full): this batch's payload is copied rather than written as views of the frames,
+   * which would then wait and pin the link's read slabs.
+   */
+  private copyBatch = false;
   /** Guest → upstream byte count. */
   bytesFromGuest = 0;
 
@@ -134,10 +140,13 @@ export abstract class TcpReceiver extends TcpSender {
     if (this.mode === "attached" && this.upstream) {
       if (!this.corked) {
         this.corked = true;
+        this.copyBatch = this.upstream.writableLength > 0;
         this.upstream.cork();
         this.host.scheduleAck(this);
       }
-      this.upstream.write(Buffer.from(data));
+      // A view of the guest's frame, no copy: the batch's writev normally hands it to the kernel
+      // before the turn ends (frames are never reused by the link; see FrameLink.onFrame).
+      this.upstream.write(this.copyBatch ? Buffer.from(data) : data);
     } else if (this.mode === "sniff" || this.mode === "none") {
       this.sniffQ.push(Uint8Array.from(data));
       if (this.sniff && (this.sniffQ.length >= this.sniff.limit || this.sniff.progress?.(this.sniffed()))) this.finishSniff();
