@@ -248,7 +248,8 @@ async function benchTls(): Promise<string[]> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const proxyPort = (server.address() as AddressInfo).port;
-  const floor = await tlsPairFloor(ca.certPem, (await leaves.get(SNI)).context, quick ? 1 : 3);
+  const bulkOnly = process.argv.includes("--bulk-only");
+  const floor = bulkOnly ? 0 : await tlsPairFloor(ca.certPem, (await leaves.get(SNI)).context, quick ? 1 : 3);
   const cl = await child("client.ts", [], TSX);
   const run = (job: Record<string, unknown>) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -256,10 +257,10 @@ async function benchTls(): Promise<string[]> {
       cl.cp.send(job);
     });
   const secs = quick ? 1 : 3;
-  const hsDirect = await run({ mode: "handshakes", port: upPort, servername: SNI, caPem: upCa, seconds: secs, concurrency: 16 });
+  const hsDirect = await run({ mode: "handshakes", port: upPort, servername: SNI, caPem: upCa, seconds: bulkOnly ? 0 : secs, concurrency: 16 });
   const issuedBefore = leaves.issued;
   const cpu0 = process.cpuUsage();
-  const hsProxy = await run({ mode: "handshakes", port: proxyPort, servername: SNI, caPem: ca.certPem, seconds: secs, concurrency: 16 });
+  const hsProxy = await run({ mode: "handshakes", port: proxyPort, servername: SNI, caPem: ca.certPem, seconds: bulkOnly ? 0 : secs, concurrency: 16 });
   const cpu = process.cpuUsage(cpu0);
   const hsPerCpu = Number(hsProxy.count) / ((cpu.user + cpu.system) / 1e6);
   const warm = leaves.issued === issuedBefore;
@@ -269,7 +270,9 @@ async function benchTls(): Promise<string[]> {
     server.close();
     return [`handshakes/s direct ${(Number(hsDirect.count) / Number(hsDirect.seconds)).toFixed(0)}, intercepted ${(Number(hsProxy.count) / Number(hsProxy.seconds)).toFixed(0)}, per CPU-second ${hsPerCpu.toFixed(0)}`];
   }
-  const bytes = quick ? 32 * 1024 * 1024 : 256 * 1024 * 1024;
+  const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+  const bytes = Number(arg("mib") ?? (quick ? 32 : 256)) * 1024 * 1024;
+  const rounds = Number(arg("rounds") ?? (quick ? 3 : 5));
   const mbps = (r: Record<string, unknown>) => (Number(r.bytes) * 8) / Number(r.seconds) / 1e6;
   // Direct and intercepted runs alternate, so both see the same moments of a shared machine;
   // the ratio is the median of the per-round ratios.
@@ -278,17 +281,22 @@ async function benchTls(): Promise<string[]> {
     const d: number[] = [];
     const p: number[] = [];
     const r: number[] = [];
-    for (let i = 0; i < (quick ? 3 : 5); i++) {
+    const cpuPerGiB: number[] = [];
+    for (let i = 0; i < rounds; i++) {
       const a = mbps(await run({ mode, port: upPort, servername: SNI, caPem: upCa, bytes: n }));
+      const c0 = process.cpuUsage();
       const b = mbps(await run({ mode, port: proxyPort, servername: SNI, caPem: ca.certPem, bytes: n }));
+      const c = process.cpuUsage(c0);
+      cpuPerGiB.push((c.user + c.system) / 1e6 / (n / 2 ** 30));
       d.push(a);
       p.push(b);
       r.push(b / a);
     }
-    return { direct: median(d), proxy: median(p), ratio: median(r) };
+    return { direct: median(d), proxy: median(p), ratio: median(r), cpuPerGiB: median(cpuPerGiB) };
   };
   const get = await paired("get", bytes);
-  const post = await paired("post", bytes / 2);
+  const post = process.argv.includes("--get-only") ? get : await paired("post", bytes / 2);
+  console.log(`interceptor process CPU-s per GiB: download ${get.cpuPerGiB.toFixed(2)}, upload ${post.cpuPerGiB.toFixed(2)}`);
   cl.cp.kill();
   up.cp.kill();
   server.close();
@@ -301,8 +309,9 @@ async function benchTls(): Promise<string[]> {
     `| new TLS handshakes/s (guest side complete) | ${rate(hsDirect).toFixed(0)} | ${rate(hsProxy).toFixed(0)} | ${(rate(hsProxy) / rate(hsDirect)).toFixed(2)} |`,
     `| intercepted handshakes per CPU-second of the interceptor process (guest + upstream side) | — | ${hsPerCpu.toFixed(0)} | — |`,
     `| floor: plain Node TLS server+client handshake pairs per CPU-second, one process, same machine state | ${floor.toFixed(0)} | — | interception/floor ${(hsPerCpu / floor).toFixed(2)} |`,
-    `| bulk HTTPS download, ${bytes / 1048576} MiB (Mbit/s, median of ${quick ? 3 : 5} alternating rounds) | ${get.direct.toFixed(0)} | ${get.proxy.toFixed(0)} | ${get.ratio.toFixed(2)} |`,
-    `| bulk HTTPS upload, ${bytes / 2 / 1048576} MiB (Mbit/s, median of ${quick ? 3 : 5} alternating rounds) | ${post.direct.toFixed(0)} | ${post.proxy.toFixed(0)} | ${post.ratio.toFixed(2)} |`,
+    `| bulk HTTPS download, ${bytes / 1048576} MiB (Mbit/s, median of ${rounds} alternating rounds) | ${get.direct.toFixed(0)} | ${get.proxy.toFixed(0)} | ${get.ratio.toFixed(2)} |`,
+    `| bulk HTTPS upload, ${bytes / 2 / 1048576} MiB (Mbit/s, median of ${rounds} alternating rounds) | ${post.direct.toFixed(0)} | ${post.proxy.toFixed(0)} | ${post.ratio.toFixed(2)} |`,
+    `| interceptor process CPU-seconds per GiB relayed (median; includes the loopback "stack" sockets) | — | download ${get.cpuPerGiB.toFixed(2)}, upload ${post.cpuPerGiB.toFixed(2)} | — |`,
   ];
 }
 
@@ -315,5 +324,5 @@ const tls = onlyDns ? [] : await benchTls();
 console.log(tls.join("\n"));
 const out = [`### netproxy L7 (${quick ? "quick" : "full"} form, ${new Date().toISOString().slice(0, 16)}Z)`, "", `Machine: ${machine()}.`, "", ...dns, "", ...tls, ""].join("\n");
 // Only the full form of the whole benchmark is recorded.
-if (!quick && !onlyTls && !onlyDns && !process.argv.includes("--handshakes-only")) writeFileSync(join(here, "RESULTS.fragment.md"), out);
+if (!quick && !onlyTls && !onlyDns && !process.argv.includes("--handshakes-only") && !process.argv.includes("--bulk-only")) writeFileSync(join(here, "RESULTS.fragment.md"), out);
 process.exit(0);
