@@ -44,7 +44,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "l7-h2-"));
   const caFile = join(dir, "ca.pem");
   await writeFile(caFile, ca.certPem);
-  up = { port: (server.address() as AddressInfo).port, ca, caFile, received: [], close: async () => void server.close() };
+  up = { port: (server.address() as AddressInfo).port, ca, caFile, received: [], handshakes: [], close: async () => void server.close() };
   rig = await makeRig({ upstream: up, policy: POLICY, secrets: SECRETS });
   rig.cache.record("api.example.test", "ipv4", [parseIp(DST)!], 300);
   rig.cache.record("other.example.test", "ipv4", [parseIp(DST)!], 300);

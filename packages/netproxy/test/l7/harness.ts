@@ -26,6 +26,8 @@ export interface TestHttps {
   readonly caFile: string;
   /** Plaintext received per connection. */
   readonly received: string[];
+  /** Per connection (same order as `received`): the SNI asked for and whether the TLS session was resumed. */
+  readonly handshakes: { sni: string | false | null; resumed: boolean }[];
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startHttps(body = "hello from upstream"): Promise<TestHttp
   const leaves = new LeafCache(ca, { validityHours: 2 });
   const dflt = await leaves.get("default.example.test");
   const received: string[] = [];
+  const handshakes: { sni: string | false | null; resumed: boolean }[] = [];
   const server: Server = createServer({
     secureContext: dflt.context,
     SNICallback: (name, cb) => void leaves.get(name.toLowerCase()).then((l) => cb(null, l.context), cb),
@@ -44,6 +47,7 @@ export async function startHttps(body = "hello from upstream"): Promise<TestHttp
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
     const idx = received.push("") - 1;
+    handshakes.push({ sni: s.servername, resumed: s.isSessionReused() });
     s.on("data", (d: Buffer) => {
       received[idx] += d.toString("latin1");
       const all = received[idx]!;
@@ -58,7 +62,7 @@ export async function startHttps(body = "hello from upstream"): Promise<TestHttp
   const dir = await mkdtemp(join(tmpdir(), "l7-up-"));
   const caFile = join(dir, "upstream-ca.pem");
   await writeFile(caFile, ca.certPem);
-  return { port: (server.address() as AddressInfo).port, ca, caFile, received, close: () =>
+  return { port: (server.address() as AddressInfo).port, ca, caFile, received, handshakes, close: () =>
       new Promise((r) => {
         for (const s of sockets) s.destroy();
         server.close(() => r());
