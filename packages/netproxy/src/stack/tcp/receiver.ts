@@ -4,10 +4,12 @@
  * out-of-order store with SACK reporting, delayed ACKs coalesced per input batch, and the
  * advertised window tied to the upstream's write backlog (never moving the right edge left).
  */
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { TCP_FLAG, type SackBlock, type TcpSegment } from "../../frame/tcp.js";
 import { ByteQueue } from "./byte-queue.js";
 import { OutOfOrderBuffer } from "./reassembly.js";
+import { reserveViews, settle } from "./pinned-views.js";
 import { TcpSender } from "./sender.js";
 import { seqAdd, seqDiff, seqGt, seqLt } from "./seq.js";
 import type { TcpConnHost } from "./types.js";
@@ -35,10 +37,14 @@ export abstract class TcpReceiver extends TcpSender {
   private corked = false;
   /**
    * The upstream still held bytes from earlier batches when this batch was corked (its kernel
-   * buffer is full): this batch's payload is copied rather than written as views of the frames,
-   * which would then wait and pin the link's read slabs.
+   * buffer is full), or too many flows already hold waiting views (pinned-views.ts): this batch's
+   * payload is copied rather than written as views of the frames, which would then wait and pin
+   * the link's read slabs. Only kernel sockets get views: a JS stream (the TLS interceptor's
+   * duplex, DNS over TCP) may keep a chunk after its write callback.
    */
   private copyBatch = false;
+  /** The upstream this batch's views were reserved for (settled at the batch's end, even after a teardown). */
+  private viewsOn: Duplex | null = null;
   /** Guest → upstream byte count. */
   bytesFromGuest = 0;
 
@@ -82,6 +88,8 @@ export abstract class TcpReceiver extends TcpSender {
     if (this.corked) {
       this.corked = false;
       this.upstream?.uncork();
+      if (this.viewsOn) settle(this.viewsOn);
+      this.viewsOn = null;
     }
     if (!this.ackPending || !this.isOpen()) return;
     this.ackPending = false;
@@ -140,7 +148,8 @@ export abstract class TcpReceiver extends TcpSender {
     if (this.mode === "attached" && this.upstream) {
       if (!this.corked) {
         this.corked = true;
-        this.copyBatch = this.upstream.writableLength > 0;
+        this.copyBatch = !(this.upstream instanceof Socket) || this.upstream.writableLength > 0 || !reserveViews();
+        this.viewsOn = this.copyBatch ? null : this.upstream;
         this.upstream.cork();
         this.host.scheduleAck(this);
       }
