@@ -138,23 +138,26 @@ function checkSecrets(secrets: unknown, sink: IssueSink): void {
     if (!isObj(s)) return;
     const base: PathSegment[] = ["secrets", "secrets", i];
     const env = s.env_var;
-    const envIssues = sink.issues.length;
-    if (typeof env === "string") {
-      const at = [...base, "env_var"];
-      if (env.length === 0) sink.add(at, `secret #${i}: env_var must not be empty`, env, "a non-empty environment variable name");
-      else if (env.includes("=")) sink.add(at, `secret #${i}: env_var must not contain \`=\``, env, "a name without `=`");
-      else if (env.includes("\0")) sink.add(at, `secret #${i}: env_var must not contain NUL`, env, "a name without NUL");
-    }
+    const envOk = typeof env === "string" && checkEnvVar(env, i, [...base, "env_var"], sink);
     if (Array.isArray(s.allowed_hosts) && s.allowed_hosts.length === 0) {
       sink.add([...base, "allowed_hosts"], `secret #${i}: at least one allowed host is required`, s.allowed_hosts, '[{"exact": host}, {"wildcard": "*.suffix"} or "any", ...]');
     }
     if (typeof s.placeholder === "string") checkPlaceholder(s.placeholder, i, [...base, "placeholder"], sink);
-    else if (s.placeholder === undefined && typeof env === "string" && sink.issues.length === envIssues) {
+    else if (s.placeholder === undefined && envOk) {
       // The default placeholder `$MSB_<env_var>` must itself be a valid placeholder, or the
       // canonical form (which writes it out) would not parse again.
-      checkPlaceholder(`$MSB_${env}`, i, [...base, "env_var"], sink, " (the default placeholder `$MSB_<env_var>`; set `placeholder` or shorten env_var)");
+      checkPlaceholder(`$MSB_${String(env)}`, i, [...base, "env_var"], sink, " (the default placeholder `$MSB_<env_var>`; set `placeholder` or shorten env_var)");
     }
   });
+}
+
+/** The reference's env_var checks (§6.1); true when the name passed them. */
+function checkEnvVar(env: string, i: number, at: PathSegment[], sink: IssueSink): boolean {
+  if (env.length === 0) sink.add(at, `secret #${i}: env_var must not be empty`, env, "a non-empty environment variable name");
+  else if (env.includes("=")) sink.add(at, `secret #${i}: env_var must not contain \`=\``, env, "a name without `=`");
+  else if (env.includes("\0")) sink.add(at, `secret #${i}: env_var must not contain NUL`, env, "a name without NUL");
+  else return true;
+  return false;
 }
 
 /** The reference's placeholder checks (§6.1); `why` says when the placeholder was derived. */

@@ -111,6 +111,12 @@ describe("fuzz regressions: canonicalization is a fixed point for secrets", () =
     expect(parseNetworkConfig(secret("A\nB", { placeholder: "$KEY" })).ok).toBe(true);
   });
 
+  it("the default placeholder is still checked when another field of the secret has an issue", () => {
+    const r = parseNetworkConfig(secret("A".repeat(5000), { allowed_hosts: [] }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.map((i) => i.path).sort()).toEqual(["$.secrets.secrets[0].allowed_hosts", "$.secrets.secrets[0].env_var"]);
+  });
+
   it("a bad env_var is reported once, not again as its default placeholder", () => {
     const r = parseNetworkConfig(secret("A\0B"));
     expect(r.ok).toBe(false);
