@@ -13,20 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ARENA_SLAB_BYTES, ArenaStreamReader } from "../../src/transport/stream-arena.js";
 import { encodeStreamFrame, StreamProtocolError } from "../../src/transport/stream-codec.js";
 import { StreamLink } from "../../src/transport/stream-link.js";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function frame(len: number, tag: number): Uint8Array {
-  const f = new Uint8Array(len);
-  for (let i = 0; i < len; i++) f[i] = (tag * 31 + i * 7) & 0xff;
-  return f;
-}
+import { frame, rng } from "./helpers.js";
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b));
 

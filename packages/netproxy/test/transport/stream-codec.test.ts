@@ -1,21 +1,7 @@
 /** Tests of the u32be stream codec: random chunking, oversize skipping, protocol errors with offsets. */
 import { describe, expect, it } from "vitest";
 import { encodeStreamFrame, StreamDecoder, StreamProtocolError } from "../../src/transport/stream-codec.js";
-
-/** Deterministic PRNG so failures reproduce. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function frame(len: number, tag: number): Uint8Array {
-  const f = new Uint8Array(len);
-  for (let i = 0; i < len; i++) f[i] = (tag * 31 + i) & 0xff;
-  return f;
-}
+import { frame, rng } from "./helpers.js";
 
 function chunked(buf: Uint8Array, rand: () => number, maxChunk: number): Uint8Array[] {
   const out: Uint8Array[] = [];

@@ -36,14 +36,13 @@ export abstract class TcpReceiver extends TcpSender {
   /** Upstream writes are corked until the end of the input batch (one writev per batch). */
   private corked = false;
   /**
-   * The upstream still held bytes from earlier batches when this batch was corked (its kernel
-   * buffer is full), or too many flows already hold waiting views (pinned-views.ts): this batch's
-   * payload is copied rather than written as views of the frames, which would then wait and pin
-   * the link's read slabs. Only kernel sockets get views: a JS stream (the TLS interceptor's
-   * duplex, DNS over TCP) may keep a chunk after its write callback.
+   * The upstream this batch is written to as views of the guest's frames, under a reservation
+   * (pinned-views.ts) settled at the batch's end, even after a teardown; null when the batch is
+   * copied instead: the upstream still held bytes from earlier batches when it was corked (its
+   * kernel buffer is full, so views would wait and pin the link's read slabs), too many flows
+   * already hold waiting views, or the upstream is not a kernel socket (a JS stream, such as the
+   * TLS interceptor's duplex or DNS over TCP, may keep a chunk after its write callback).
    */
-  private copyBatch = false;
-  /** The upstream this batch's views were reserved for (settled at the batch's end, even after a teardown). */
   private viewsOn: Duplex | null = null;
   /** Guest → upstream byte count. */
   bytesFromGuest = 0;
@@ -148,14 +147,14 @@ export abstract class TcpReceiver extends TcpSender {
     if (this.mode === "attached" && this.upstream) {
       if (!this.corked) {
         this.corked = true;
-        this.copyBatch = !(this.upstream instanceof Socket) || this.upstream.writableLength > 0 || !reserveViews();
-        this.viewsOn = this.copyBatch ? null : this.upstream;
+        const views = this.upstream instanceof Socket && this.upstream.writableLength === 0 && reserveViews();
+        this.viewsOn = views ? this.upstream : null;
         this.upstream.cork();
         this.host.scheduleAck(this);
       }
       // A view of the guest's frame, no copy: the batch's writev normally hands it to the kernel
       // before the turn ends (frames are never reused by the link; see FrameLink.onFrame).
-      this.upstream.write(this.copyBatch ? Buffer.from(data) : data);
+      this.upstream.write(this.viewsOn ? data : Buffer.from(data));
     } else if (this.mode === "sniff" || this.mode === "none") {
       this.sniffQ.push(Uint8Array.from(data));
       if (this.sniff && (this.sniffQ.length >= this.sniff.limit || this.sniff.progress?.(this.sniffed()))) this.finishSniff();
