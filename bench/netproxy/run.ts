@@ -14,12 +14,14 @@
  *               ... --reps N                         rounds per measurement (median reported; default 3 with --full)
  *                                                    (default 1, 2 with --full)
  * $NP_CPU=1 also prints the data path's CPU-s per Gbit for every iperf3 run (node + helper for netproxy).
+ * $NP_STDOUT=FILE appends netproxy's stdout there (e.g. with NETPROXY_NODE_FLAGS=--trace-gc).
+ * A/B: --only netproxy,netproxy-b,slirp4netns with $NP_B_ENTRY / $NP_B_HELPER / $NP_B_NODE_FLAGS (see nodeFlagsB).
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { cpus, loadavg, release } from "node:os";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -58,7 +60,7 @@ function median(xs: number[]): number {
   return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
-type Variant = "veth" | "slirp4netns" | "netproxy";
+type Variant = "veth" | "slirp4netns" | "netproxy" | "netproxy-b";
 interface Env {
   topo: Topology;
   guest: string;
@@ -73,13 +75,13 @@ interface Env {
  * netproxy runs from an esbuild bundle of its runner (as a built package would, without tsx's
  * on-the-fly transpiler in the process), so its RSS is the proxy's own.
  */
-function bundleNetproxy(dir: string): string {
+function bundleNetproxy(dir: string, entry = join(pkgDir, "src/netns/netproxy-main.ts"), name = "netproxy-bench"): string {
   const req = createRequire(join(pkgDir, "package.json"));
   const esbuildPath = createRequire(req.resolve("tsx")).resolve("esbuild");
   const esbuild = createRequire(import.meta.url)(esbuildPath) as typeof import("esbuild");
-  const out = join(dir, "netproxy-bench.mjs");
+  const out = join(dir, `${name}.mjs`);
   esbuild.buildSync({
-    entryPoints: [join(pkgDir, "src/netns/netproxy-main.ts")],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -91,8 +93,15 @@ function bundleNetproxy(dir: string): string {
   return out;
 }
 let bundled: string | null = null;
+let bundledB: string | null = null;
 /** Extra node flags for the netproxy process (e.g. `--max-semi-space-size=1`), from $NETPROXY_NODE_FLAGS. */
 const nodeFlags = (process.env.NETPROXY_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+/**
+ * The A/B variant `netproxy-b` (`--only netproxy,netproxy-b`, measured interleaved with the
+ * others): netproxy built from $NP_B_ENTRY (another tree's src/netns/netproxy-main.ts; default
+ * this one), with the helper $NP_B_HELPER and the node flags $NP_B_NODE_FLAGS (defaults as A).
+ */
+const nodeFlagsB = process.env.NP_B_NODE_FLAGS !== undefined ? process.env.NP_B_NODE_FLAGS.split(/\s+/).filter(Boolean) : nodeFlags;
 
 function tsArgs(file: string, args: string[]): [string, string[]] {
   return [process.execPath, ["--conditions=@sandbox/source", "--import", "tsx", file, ...args]];
@@ -160,12 +169,14 @@ async function setupIn(topo: Topology, variant: Variant, mtu: number, dir: strin
     cfg,
     JSON.stringify({ preset: "allow-all", max_connections: 4096, interface: { mtu, ipv4_address: "10.0.2.100/24" } }),
   );
-  bundled ??= bundleNetproxy(dir);
-  const np = topo.spawn(host, process.execPath, [...nodeFlags, bundled, "--config", cfg, "--listen", `netns:${Topology.path(guest)}`], {
+  const b = variant === "netproxy-b";
+  const entry = b ? (bundledB ??= bundleNetproxy(dir, process.env.NP_B_ENTRY ? resolve(process.env.NP_B_ENTRY) : undefined, "netproxy-b")) : (bundled ??= bundleNetproxy(dir));
+  const np = topo.spawn(host, process.execPath, [...(b ? nodeFlagsB : nodeFlags), entry, "--config", cfg, "--listen", `netns:${Topology.path(guest)}`], {
     cwd: pkgDir,
-    env: { ...process.env, SANDBOX_NETPROXY_HELPER: ensureHelper() },
+    env: { ...process.env, SANDBOX_NETPROXY_HELPER: (b && process.env.NP_B_HELPER) || ensureHelper() },
   });
   np.stderr?.resume();
+  if (process.env.NP_STDOUT) np.stdout?.on("data", (d: Buffer) => appendFileSync(process.env.NP_STDOUT!, d));
   const listening = JSON.parse(await waitLine(np, (l) => l.includes('"listening"') || l.includes('"error"'), "netproxy")) as { gateway: string; error?: string };
   if (!listening.gateway) throw new Error(`netproxy: ${listening.error ?? "no IPv4 gateway"}`);
   await waitLine(np, (l) => l.includes('"attached"'), "netproxy attach");
@@ -258,7 +269,7 @@ interface Row {
 }
 
 async function teardown(variant: Variant, env: Env): Promise<void> {
-  if (env.pid !== null && variant === "netproxy" && nodeFlags.length) {
+  if (env.pid !== null && variant.startsWith("netproxy") && (variant === "netproxy" ? nodeFlags : nodeFlagsB).length) {
     // A graceful stop first, so flags such as --cpu-prof get to write their output.
     process.kill(env.pid, "SIGTERM");
     for (let i = 0; i < 300 && existsSync(`/proc/${env.pid}`); i++) await sleep(100);
@@ -340,7 +351,7 @@ if (reason) {
   console.error(`bench/netproxy needs network namespaces: ${reason}`);
   process.exit(2);
 }
-for (const v of ["veth", "slirp4netns", "netproxy"]) await Topology.sweepStale(`sbx-bench-${v}`);
+for (const v of ["veth", "slirp4netns", "netproxy", "netproxy-b"]) await Topology.sweepStale(`sbx-bench-${v}`);
 const dir = mkdtempSync(join(tmpdir(), "np-bench-"));
 let rows: Row[] = [];
 try {

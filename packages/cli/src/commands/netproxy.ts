@@ -38,7 +38,8 @@ export const netproxyCommand: Command = {
     if (!values.config || !values.listen) throw new CliError("--config and --listen are required", Exit.usage);
     const config = loadConfigOrFail(String(values.config), values.dialect);
     // Loaded on use: the other commands never pay for the data plane (memory, start-up).
-    const { startNetproxy } = await import("@sandbox/netproxy");
+    const { keepGcOnMainThread, startNetproxy } = await import("@sandbox/netproxy");
+    keepGcOnMainThread(); // this process is the proxy: GC threads would compete with the guest for cores
     let np;
     try {
       np = await startNetproxy({
