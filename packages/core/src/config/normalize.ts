@@ -2,7 +2,7 @@
  * `normalizeNetworkConfig`: turns a parsed config into the canonical config.
  *
  * A config C is canonical when all of these hold (and then `normalizeNetworkConfig(C)` deep-equals
- * C, byte for byte once serialized — normalization is idempotent):
+ * C, byte for byte once serialized - normalization is idempotent):
  * 1. Keys appear in schema order (enabled, policy, deny_domains, deny_domain_suffixes, dns, tls,
  *    ports, ipv4_pool, ipv6_pool, max_connections, secrets, trust_host_cas, interface,
  *    host_aliases) and every field that has a schema default is written out.
@@ -11,7 +11,7 @@
  *    - `policy` is always present with both defaults explicit. Its rules are, in order: the
  *      deny-list rules (D1: `deny egress {domain}` per exact entry, then per suffix entry `deny
  *      egress {domain}` for the apex and `deny egress {domain_suffix}`), the preset's or profiles'
- *      rules (D2 / §2.1), then the config's own rules. No policy, preset or profiles ⇒ the
+ *      rules (D2 / §2.1), then the config's own rules. No policy, preset or profiles => the
  *      `public-only` preset. With a preset, the policy defaults are the preset's unless the
  *      config set them (resolved by `parseNetworkConfig`).
  *    - the `none` preset (D2: no network interface at all) sets `enabled` to false.

@@ -22,12 +22,12 @@ const PRESET_ALIASES: Readonly<Record<string, PresetName>> = {
 /** Every accepted preset spelling, canonical ones first. */
 export const PRESET_SPELLINGS: readonly string[] = Object.keys(PRESET_ALIASES);
 
-/** The canonical spelling of a preset name (`public_only` → `public-only`), or undefined. */
+/** The canonical spelling of a preset name (`public_only` -> `public-only`), or undefined. */
 export function canonicalPresetName(name: string): PresetName | undefined {
   return Object.prototype.hasOwnProperty.call(PRESET_ALIASES, name) ? PRESET_ALIASES[name] : undefined;
 }
 
-/** `allow egress udp+tcp/53 to group host` — the automatic DNS rule of the profiles. */
+/** `allow egress udp+tcp/53 to group host` - the automatic DNS rule of the profiles. */
 export function allowDnsRule(): Rule {
   return {
     direction: "egress",
@@ -72,7 +72,7 @@ export function presetPolicy(preset: PresetName): NetworkPolicy {
 }
 
 /**
- * Deny-list rules (D1): each exact domain → `deny egress {domain}`; each suffix → `deny egress
+ * Deny-list rules (D1): each exact domain -> `deny egress {domain}`; each suffix -> `deny egress
  * {domain}` (the apex) followed by `deny egress {domain_suffix}`. Domains first, then suffixes,
  * each in input order. Names must already be canonical.
  */

@@ -9,10 +9,10 @@ export function showJson(v: unknown): string {
   try {
     s = JSON.stringify(v);
   } catch {
-    s = Array.isArray(v) ? "[…]" : "{…}";
+    s = Array.isArray(v) ? "[\u2026]" : "{\u2026}";
   }
   if (s === undefined) s = typeof v;
-  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  return s.length > 200 ? `${s.slice(0, 200)}\u2026` : s;
 }
 
 /** A value as text (what `String(v)` gives for strings and numbers), never throwing on odd objects. */

@@ -26,7 +26,7 @@ export function u16Error(s: string): string | undefined {
   return undefined;
 }
 
-/** `parse_destination`: absent/`*` → any; group names; `.x` → suffix; `/` → CIDR; IP → /32,/128; else domain. */
+/** `parse_destination`: absent/`*` -> any; group names; `.x` -> suffix; `/` -> CIDR; IP -> /32,/128; else domain. */
 export function parseGoDestination(d: unknown): Destination {
   if (d === undefined || d === null || d === "" || d === "*") return "any";
   if (typeof d !== "string") fail(`invalid destination: ${showJson(d)}`);
@@ -83,7 +83,7 @@ export function parseGoPorts(port: unknown, ports: unknown): PortRange[] {
 
 const PROTOCOLS: readonly string[] = ["tcp", "udp", "icmpv4", "icmpv6"];
 
-/** `protocol` (legacy single, first) ∪ `protocols`, de-duplicated; `""` means any. */
+/** `protocol` (legacy single, first) plus `protocols`, de-duplicated; `""` means any. */
 export function parseGoProtocols(protocol: unknown, protocols: unknown): Protocol[] {
   const list = [...(protocol === undefined || protocol === null || protocol === "" ? [] : [protocol]), ...(Array.isArray(protocols) ? protocols : [])];
   const out: Protocol[] = [];
@@ -238,7 +238,7 @@ export function goFfiToConfig(ffi: unknown): Record<string, unknown> {
   return out;
 }
 
-/** Go FFI network JSON → the canonical config (throws {@link DialectError} with Go's texts). */
+/** Go FFI network JSON -> the canonical config (throws {@link DialectError} with Go's texts). */
 export function fromGoFfi(ffi: unknown): CanonicalNetworkConfig {
   return finish("go", goFfiToConfig(ffi));
 }

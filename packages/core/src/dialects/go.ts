@@ -147,7 +147,7 @@ export function goNetworkToFfi(c: GoNetworkConfig): Record<string, unknown> {
   });
 }
 
-/** Go `NetworkConfig` → the canonical config (throws {@link DialectError} with Go's texts). */
+/** Go `NetworkConfig` -> the canonical config (throws {@link DialectError} with Go's texts). */
 export function fromGoNetworkConfig(c: GoNetworkConfig): CanonicalNetworkConfig {
   return fromGoFfi(goNetworkToFfi(c));
 }

@@ -1,6 +1,6 @@
 /**
  * SDK dialects: each front-end's own config shape and API, producing the canonical config with
- * that SDK's error texts (semantics §3.2–§3.6; D5: upstream SDK bugs are not reproduced).
+ * that SDK's error texts (semantics §3.2-§3.6; D5: upstream SDK bugs are not reproduced).
  * Exported as namespaces because the SDKs share class names (`NetworkPolicy`, `Rule`, ...).
  */
 export { DialectError, atPath, type DialectName } from "./errors.js";

@@ -37,7 +37,7 @@ function cidr(s: string): Destination {
   return { cidr: s };
 }
 
-/** String shorthand: absent/`*` → any; `domain=`/`suffix=`; groups; `.x` → suffix; `/` → CIDR; IP; else domain. */
+/** String shorthand: absent/`*` -> any; `domain=`/`suffix=`; groups; `.x` -> suffix; `/` -> CIDR; IP; else domain. */
 export function parsePyShorthand(d: unknown): Destination {
   if (d === undefined || d === null || d === "" || d === "*") return "any";
   if (typeof d !== "string") fail(`invalid destination: ${showJson(d)}`);
@@ -226,7 +226,7 @@ export function pyDictToConfig(d: unknown): Record<string, unknown> {
   return out;
 }
 
-/** Python network dict → the canonical config (throws {@link DialectError} with Python's texts). */
+/** Python network dict -> the canonical config (throws {@link DialectError} with Python's texts). */
 export function fromPythonDict(d: unknown): CanonicalNetworkConfig {
   return finish("python", pyDictToConfig(d));
 }

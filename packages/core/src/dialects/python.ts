@@ -245,7 +245,7 @@ export interface PyNetworkArgs {
 /** `Network`: the sandbox network settings. */
 export class PyNetwork {
   constructor(readonly args: PyNetworkArgs = {}) {}
-  /** `custom_policy {deny, deny}` — the NIC is kept. */
+  /** `custom_policy {deny, deny}` - the NIC is kept. */
   static none(): PyNetwork {
     return new PyNetwork({ policy: PyNetworkPolicy.none() });
   }
@@ -280,7 +280,7 @@ export class PyNetwork {
   }
 }
 
-/** Python `Network` → the canonical config (throws {@link DialectError} with Python's texts). */
+/** Python `Network` -> the canonical config (throws {@link DialectError} with Python's texts). */
 export function fromPythonNetwork(n: PyNetwork): CanonicalNetworkConfig {
   return fromPythonDict(n._to_dict());
 }

@@ -57,7 +57,7 @@ function port(v: unknown, what: string): number {
   return v;
 }
 
-/** `Sandbox(...)` network arguments → QEMU network settings (validated: ports 1..65535, distinct host ports). */
+/** `Sandbox(...)` network arguments -> QEMU network settings (validated: ports 1..65535, distinct host ports). */
 export function fromQuicksand(args: QuicksandSandboxArgs): QuicksandQemuSettings {
   const network_mode = quicksandNetworkMode(args.network_mode);
   const agent_port = args.agent_port === undefined || args.agent_port === null ? null : port(args.agent_port, "agent_port");

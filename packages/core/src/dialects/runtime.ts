@@ -33,7 +33,7 @@ export function applyMultiTenant(c: CanonicalNetworkConfig): CanonicalNetworkCon
   };
 }
 
-/** Runtime network config JSON (+ optional `deployment_profile`) → the canonical config. */
+/** Runtime network config JSON (+ optional `deployment_profile`) -> the canonical config. */
 export function fromRuntimeConfig(json: unknown): RuntimeConfig {
   if (!isRecord(json)) throw new DialectError("runtime", `network config must be an object, got ${JSON.stringify(json)}`);
   const { deployment_profile: profile, ...rest } = json;

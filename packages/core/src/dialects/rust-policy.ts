@@ -32,7 +32,7 @@ type Act = WireRule["action"];
 export class DestinationBuilder {
   /** @internal */
   constructor(private readonly done: (d: WireDestination | { error: (i: number) => string }) => RuleBuilder) {}
-  /** One address (→ /32 or /128). */
+  /** One address (-> /32 or /128). */
   ip(raw: string): RuleBuilder {
     const a = parseIp(raw);
     return this.done(a === undefined ? { error: (i) => `rule #${i}: invalid IP address \`${raw}\`` } : { cidr: `${formatIp(a)}/${a.family === 4 ? 32 : 128}` });
@@ -305,7 +305,7 @@ export const Destination = {
     if ("error" in parseCidr(c)) throw new BuildError(`invalid CIDR \`${c}\``);
     return { cidr: c };
   },
-  /** One address (→ /32 or /128). */
+  /** One address (-> /32 or /128). */
   ip(ip: string): WireDestination {
     const a = parseIp(ip);
     if (a === undefined) throw new BuildError(`invalid IP address \`${ip}\``);

@@ -42,7 +42,7 @@ function fail(message: string): never {
   throw new DialectError("typescript", `invalid policy JSON: ${message}`);
 }
 
-/** Converts one TS destination to the wire (`{kind: "any"}` → `"any"`, kebab groups → snake). */
+/** Converts one TS destination to the wire (`{kind: "any"}` -> `"any"`, kebab groups -> snake). */
 export function tsDestinationToWire(d: unknown): WireDestination {
   if (!isRecord(d) || typeof d.kind !== "string") return fail(`destination must be an object with a \`kind\`, got ${JSON.stringify(d)}`);
   switch (d.kind) {
@@ -73,7 +73,7 @@ export function wireDestinationToTs(d: WireDestination): TsDestination {
   return { kind: "group", group: d.group.replace("_", "-") };
 }
 
-/** TS SDK policy object → wire policy (wire defaults deny/deny for omitted defaults; no single-label or ICMP checks here). */
+/** TS SDK policy object -> wire policy (wire defaults deny/deny for omitted defaults; no single-label or ICMP checks here). */
 export function tsPolicyToWire(p: unknown): WirePolicy {
   if (!isRecord(p)) return fail(`expected a policy object, got ${JSON.stringify(p)}`);
   const rules: WireRule[] = (Array.isArray(p.rules) ? p.rules : []).map((r) => {
@@ -93,7 +93,7 @@ export function tsPolicyToWire(p: unknown): WirePolicy {
   };
 }
 
-/** Wire policy → TS SDK policy object. */
+/** Wire policy -> TS SDK policy object. */
 export function wirePolicyToTs(p: WirePolicy): TsPolicy {
   return {
     defaultEgress: p.default_egress,

@@ -16,7 +16,7 @@ export function v4Mask(prefix: number): number {
 }
 
 /**
- * Parses `addr/prefix` or a bare address (→ /32 or /128). Returns an error string saying what
+ * Parses `addr/prefix` or a bare address (-> /32 or /128). Returns an error string saying what
  * was wrong, or the CIDR.
  */
 export function parseCidr(s: string): Cidr | { error: string } {
@@ -63,7 +63,7 @@ export function bytesPrefixEqual(x: Uint8Array, y: Uint8Array, bits: number): bo
   return ((x[full]! ^ y[full]!) & m) === 0;
 }
 
-/** True when network `inner` is contained in network `outer` (same family, prefix ≥, same bits). */
+/** True when network `inner` is contained in network `outer` (same family, prefix >=, same bits). */
 export function cidrCovers(outer: Cidr, inner: Cidr): boolean {
   if (outer.family !== inner.family || inner.prefix < outer.prefix) return false;
   if (outer.family === 4 && inner.family === 4) {

@@ -1,12 +1,12 @@
 /**
- * The resolved-hostname cache (§1.9): (canonical query name, family) → set of IPs with an expiry,
- * plus a reverse index IP → entries so an evaluator can ask "which live names resolve to this IP?"
+ * The resolved-hostname cache (§1.9): (canonical query name, family) -> set of IPs with an expiry,
+ * plus a reverse index IP -> entries so an evaluator can ask "which live names resolve to this IP?"
  * without allocating. Mapped IPv6 answers are stored as IPv4. The clock is injectable (ms).
  */
 import { isMappedV6, mappedV4, parseIp, type IpAddr } from "../net/ip.js";
 import { canonicalHost } from "./domain-name.js";
 
-/** Address family of a cache entry (A → ipv4, AAAA → ipv6). */
+/** Address family of a cache entry (A -> ipv4, AAAA -> ipv6). */
 export type CacheFamily = "ipv4" | "ipv6";
 
 /** One cached (name, family) binding. Treat as read-only outside this module. */

@@ -1,5 +1,5 @@
 /**
- * The compiled policy evaluator (§1.5–§1.8, §4.4). Rules are bucketed by (direction, protocol);
+ * The compiled policy evaluator (§1.5-§1.8, §4.4). Rules are bucketed by (direction, protocol);
  * each bucket indexes IP-level destinations (any / group / v4 and v6 prefix tries with port
  * indexes); Domain/DomainSuffix rules sit in one label trie queried with cached names or the SNI.
  * First-match-wins = the minimum rule index over all candidate structures. `egressCode` is the
@@ -69,7 +69,7 @@ class Compiled implements CompiledPolicy {
   private readonly gwHi: number;
   private readonly gwLo: number;
   private readonly cache: ResolvedNameCache;
-  /** Per (direction, protocol): index 0–3 egress tcp/udp/icmpv4/icmpv6, 4–7 ingress; built on first use. */
+  /** Per (direction, protocol): index 0-3 egress tcp/udp/icmpv4/icmpv6, 4-7 ingress; built on first use. */
   private readonly buckets: (Bucket | undefined)[] = new Array<Bucket | undefined>(8).fill(undefined);
   /** Per protocol, §1.8 explicit rules only (Cidr/Group, no ports); built on first use. */
   private readonly explicit: (Bucket | undefined)[] = new Array<Bucket | undefined>(4).fill(undefined);

@@ -1,6 +1,6 @@
 /**
- * The policy part of the DNS forwarder pipeline (§4.2 steps 2, 5, 7): query-name policy →
- * resolver policy (only when the guest addressed a non-gateway resolver) → rebind protection over
+ * The policy part of the DNS forwarder pipeline (§4.2 steps 2, 5, 7): query-name policy ->
+ * resolver policy (only when the guest addressed a non-gateway resolver) -> rebind protection over
  * the upstream answers. Pure: the caller supplies the answers.
  */
 import { formatIp, parseIp, unmapIp, type IpAddr } from "../net/ip.js";
@@ -16,7 +16,7 @@ export interface DnsPipelineInput {
   /** Query name as seen on the wire; null / empty / `.` take the nameless path. */
   readonly name: string | null;
   readonly transport: DnsTransport;
-  /** Destination IP the guest sent the query to (undefined = unknown → configured upstreams). */
+  /** Destination IP the guest sent the query to (undefined = unknown -> configured upstreams). */
   readonly resolverIp?: IpAddr | string | undefined;
   /** Upstream A/AAAA answer addresses (only the rebind step looks at them). */
   readonly answers?: readonly (IpAddr | string)[] | undefined;
@@ -35,7 +35,7 @@ export interface DnsPipelineResult {
   readonly decision?: Decision;
 }
 
-/** (protocol, port) of a DNS transport: UDP→(udp,53), TCP→(tcp,53), DoT→(tcp,853). */
+/** (protocol, port) of a DNS transport: UDP->(udp,53), TCP->(tcp,53), DoT->(tcp,853). */
 export function dnsTransportTuple(t: DnsTransport): { protocol: "udp" | "tcp"; port: number } {
   return t === "udp" ? { protocol: "udp", port: 53 } : t === "tcp" ? { protocol: "tcp", port: 53 } : { protocol: "tcp", port: 853 };
 }
@@ -47,7 +47,7 @@ function asIp(x: IpAddr | string, what: string): IpAddr {
   return a;
 }
 
-/** Runs the name → resolver → rebind policy steps of one DNS query. */
+/** Runs the name -> resolver -> rebind policy steps of one DNS query. */
 export function dnsPipeline(policy: CompiledPolicy, q: DnsPipelineInput): DnsPipelineResult {
   const { protocol, port } = dnsTransportTuple(q.transport);
   const nameDecision = policy.dnsQuery(q.name, protocol, port);

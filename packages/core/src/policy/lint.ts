@@ -1,6 +1,6 @@
 /**
  * Policy lint (issue deliverable 5): warnings with JSON paths for rules that are legal but almost
- * certainly not what the author meant — a deny suffix without its apex (D1), `"any"` or `*.x`
+ * certainly not what the author meant - a deny suffix without its apex (D1), `"any"` or `*.x`
  * written as a domain, single-label suffixes, rules shadowed by an earlier broader rule, and rules
  * that can never match.
  */

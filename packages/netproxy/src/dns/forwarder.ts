@@ -1,7 +1,7 @@
 /**
- * The DNS forwarder: the per-query pipeline of semantics §4.2 — parse, single question, name
+ * The DNS forwarder: the per-query pipeline of semantics §4.2 - parse, single question, name
  * policy, inactive family, host alias, upstream selection with failover, SERVFAIL, rebind
- * protection, resolved-name cache update, id restore and UDP truncation — with an event for
+ * protection, resolved-name cache update, id restore and UDP truncation - with an event for
  * every decision.
  */
 import { formatIp, parseIp, unmapIp, type CompiledPolicy, type IpAddr } from "@sandbox/core";

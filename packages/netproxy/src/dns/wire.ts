@@ -1,6 +1,6 @@
 /**
  * A small, defensive DNS wire-format reader and the builders for the responses the forwarder
- * synthesizes. Guest and upstream bytes are untrusted: nothing here throws on them or loops —
+ * synthesizes. Guest and upstream bytes are untrusted: nothing here throws on them or loops -
  * compression pointers must point strictly backwards, names are capped at 255 bytes and every
  * read is bounds-checked, and at most 127 pointers are followed per name. Records are not decoded
  * beyond what the forwarder needs (owner, type, class, TTL and the rdata span), so unknown types

@@ -1,5 +1,5 @@
 /**
- * The guest→server HTTP/2 filter of an intercepted connection (semantics §6.4): checks the client
+ * The guest->server HTTP/2 filter of an intercepted connection (semantics §6.4): checks the client
  * preface, reassembles HEADERS+CONTINUATION, decodes HPACK, enforces `:authority`/`host` = SNI,
  * detects forbidden placeholders in headers (raw, percent, JSON, Basic) and DATA (per-stream
  * sliding tail), substitutes eligible secrets in headers, Basic credentials and the `:path` query,

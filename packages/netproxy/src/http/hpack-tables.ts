@@ -3,7 +3,7 @@
  * code and bit length per symbol 0..255; EOS is 0x3fffffff in 30 bits).
  */
 
-/** RFC 7541 Appendix A: index 1..61 → [name, value]. */
+/** RFC 7541 Appendix A: index 1..61 -> [name, value]. */
 export const STATIC_TABLE: readonly (readonly [string, string])[] = [
   [":authority", ""],
   [":method", "GET"],

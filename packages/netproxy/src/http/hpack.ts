@@ -1,5 +1,5 @@
 /**
- * HPACK (RFC 7541) for the guest→server direction of intercepted HTTP/2: a decoder that follows
+ * HPACK (RFC 7541) for the guest->server direction of intercepted HTTP/2: a decoder that follows
  * the guest encoder's dynamic table (Huffman, integer and table-size guards; it never throws on
  * guest bytes), and an encoder that emits literals only (without indexing, or never-indexed for
  * sensitive fields), so the upstream decoder's table is never touched by what the proxy rewrites.

@@ -1,9 +1,9 @@
 /**
- * The guest→server HTTP/1 request filter (semantics §6.4): buffers each request head, enforces
+ * The guest->server HTTP/1 request filter (semantics §6.4): buffers each request head, enforces
  * the Host = SNI rule on intercepted connections, detects forbidden placeholders (raw, percent,
  * JSON, Basic forms, across writes), substitutes eligible secrets in headers, Basic credentials,
  * the query and (when enabled) fixed-length or chunked bodies, and streams bodies through.
- * Pipelined requests are each processed. Server→guest bytes never pass through here.
+ * Pipelined requests are each processed. Server->guest bytes never pass through here.
  */
 import { detectIn, StreamScanner, type Detection, type MatchForm } from "../secrets/scan.js";
 import { ACTION_RANK, type BlockAction, type ClassifiedSecret, type SecretPlan } from "../secrets/classify.js";
@@ -63,7 +63,7 @@ function latin1(value: string): string {
 
 const REQUEST_LINE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32} /;
 
-/** A streaming filter for one connection's guest→server bytes. */
+/** A streaming filter for one connection's guest->server bytes. */
 export class RequestFilter {
   private buf: Buffer = Buffer.alloc(0);
   /** Growable backing store `buf` is appended into (amortized O(1) per byte, never re-joined). */

@@ -3,9 +3,9 @@
  * benchmarks and `sandbox demo`): real servers inside a namespace that report every hit, so a test
  * can prove that allowed traffic arrives intact and that denied traffic never left the proxy.
  *
- * Services (each on ADDR:PORT): `http` and `https` (GET /blob?size=N → N deterministic bytes with
- * an `x-sha256` header, GET /headers → the request headers as JSON, reported with the hit,
- * anything else → the configured body; HTTPS with `--tls-cert`/`--tls-key`), `dns` (authoritative A records from
+ * Services (each on ADDR:PORT): `http` and `https` (GET /blob?size=N -> N deterministic bytes with
+ * an `x-sha256` header, GET /headers -> the request headers as JSON, reported with the hit,
+ * anything else -> the configured body; HTTPS with `--tls-cert`/`--tls-key`), `dns` (authoritative A records from
  * `records`, NXDOMAIN otherwise), `echo` (TCP), `sink` (TCP: reads to EOF, answers the sha256 of
  * what it read), `udp_echo`. The process prints JSON lines on stdout: `{"ready":true}` once every
  * service listens, then one `{"hit": service, "on": "ADDR:PORT", "peer": ADDR, ...}` per
@@ -37,7 +37,7 @@ export interface TestHostSpec {
   hits?: boolean;
   /** DNS servers (UDP) answering `records`. */
   dns?: Endpoint[];
-  /** Name → IPv4 address records for the DNS servers (names case-insensitive). */
+  /** Name -> IPv4 address records for the DNS servers (names case-insensitive). */
   records?: Record<string, string>;
   echo?: Endpoint[];
   sink?: Endpoint[];

@@ -1,7 +1,7 @@
 /**
  * Published ports (semantics.md §7.5): host listeners (127.0.0.1 unless an explicit bind is given)
  * whose connections and datagrams go into the guest from the gateway address, each subject to the
- * ingress policy. TCP: deny → RST (SO_LINGER 0); allow → a connection from gateway:ephemeral
+ * ingress policy. TCP: deny -> RST (SO_LINGER 0); allow -> a connection from gateway:ephemeral
  * (from 49152) to guest:guest_port, at most 256 at once (excess accepted then reset). UDP: each
  * datagram is checked; a session per host peer maps guest replies back to it (60 s idle).
  */

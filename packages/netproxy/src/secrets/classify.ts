@@ -1,7 +1,7 @@
 /**
- * The per-connection secret plan (semantics §6.2–§6.4): core's pure classification (host
+ * The per-connection secret plan (semantics §6.2-§6.4): core's pure classification (host
  * patterns, DNS pin, per-secret and global violation actions) turned into what the request filter
- * needs — the secrets substituted here (TLS identity satisfied) and the placeholders whose
+ * needs - the secrets substituted here (TLS identity satisfied) and the placeholders whose
  * appearance is a violation, with their actions.
  */
 import { classifySecrets as coreClassify, type SecretEntry, type SecretsConfig } from "@sandbox/core";

@@ -1,6 +1,6 @@
 /**
  * Violation detection (semantics §6.4): a placeholder is found in its raw form, percent-decoded,
- * JSON `\u`-unescaped, or inside decoded Basic credentials — across write boundaries, by keeping
+ * JSON `\u`-unescaped, or inside decoded Basic credentials - across write boundaries, by keeping
  * a sliding tail of up to 6 × the longest placeholder.
  */
 import { ACTION_RANK, type BlockAction } from "./classify.js";

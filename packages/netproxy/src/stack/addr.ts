@@ -1,6 +1,6 @@
 /**
  * The per-sandbox address plan (semantics.md §0): for slot s, guest IPv4 = pool + 4s + 2, gateway
- * = guest − 1, prefix /30; guest IPv6 = pool + (s << 64) + 2, gateway = the same /64's ::1, prefix
+ * = guest - 1, prefix /30; guest IPv6 = pool + (s << 64) + 2, gateway = the same /64's ::1, prefix
  * /64; guest MAC 02:6d:73:SS:SS:02, gateway MAC 02:6d:73:SS:SS:01; MTU 1500. Explicit addresses
  * override the pool; a family can be disabled.
  */

@@ -1,6 +1,6 @@
 /**
  * `createNetworkStack`: the userspace network stack attached to one FrameLink. It dispatches guest
- * frames (Ethernet → ARP / IPv4 / IPv6 → ICMP / UDP / TCP), owns the address plan, the policy gate,
+ * frames (Ethernet -> ARP / IPv4 / IPv6 -> ICMP / UDP / TCP), owns the address plan, the policy gate,
  * the TCP flow table, the UDP relay, DHCP, neighbour discovery and the published ports, and reports
  * events and counters. Malformed input is counted and dropped; the stack never throws on input.
  */
@@ -54,8 +54,8 @@ export const DEFAULT_TUNING: StackTuning = {
  * - Addresses: `opts.addresses` (slot/pools/explicit; §0 plan). The gateway answers ARP, DHCP
  *   (rapid commit), NDP/RA (when IPv6 is active), ICMP echo and DNS (via `opts.dns`).
  * - Policy: every guest TCP SYN, UDP datagram and echo is decided by `opts.policy` (and
- *   `opts.platformPolicy`, when given) before any host socket exists. Denied TCP → RST;
- *   allowed TCP → upstream connect, then SYN-ACK (connect failure → RST); `defer` → handshake,
+ *   `opts.platformPolicy`, when given) before any host socket exists. Denied TCP -> RST;
+ *   allowed TCP -> upstream connect, then SYN-ACK (connect failure -> RST); `defer` -> handshake,
  *   first-flight re-evaluation with SNI or the name cache, FIN on deny.
  * - Gateway addresses map to the host loopback (`hostLoopback`, default true).
  * - `opts.interceptor` gets intercepted TCP flows after their first bytes (see `FlowInterceptor`).

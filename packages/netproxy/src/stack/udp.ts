@@ -41,7 +41,7 @@ export interface UdpRelayDeps {
   readonly idleMs: number;
   readonly maxSessions: number;
   readonly queueBytes: number;
-  /** Upstream host for a destination (gateway → loopback), or null to drop. */
+  /** Upstream host for a destination (gateway -> loopback), or null to drop. */
   readonly target: (dst: Uint8Array) => string | null;
 }
 

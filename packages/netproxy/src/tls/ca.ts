@@ -1,7 +1,7 @@
 /**
  * The interception CA (semantics §5 step 7): the user's PEM pair, or one loaded from / generated
  * into a directory (ECDSA P-256, key file mode 0600), and the signing of per-SNI leaf
- * certificates (ECDSA P-256, SAN = [SNI], EKU serverAuth, AKI, notBefore = now − 2 s).
+ * certificates (ECDSA P-256, SAN = [SNI], EKU serverAuth, AKI, notBefore = now - 2 s).
  */
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";

@@ -1,6 +1,6 @@
 /**
  * An in-memory pair of connected duplex streams (Node 20 lacks `stream.duplexPair`): what one end
- * writes the other reads, with backpressure, half-close (end → peer EOF) and destroy propagation
+ * writes the other reads, with backpressure, half-close (end -> peer EOF) and destroy propagation
  * (destroying one end destroys the other, so a reset travels both ways).
  */
 import { Duplex } from "node:stream";

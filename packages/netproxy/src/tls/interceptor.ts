@@ -79,7 +79,7 @@ export const RELAY_HIGH_WATER = 1024 * 1024;
 
 /**
  * Cork `to` until the end of the current tick: the chunks one read produces (a TLS socket emits
- * one per 16 KiB record) then reach `to` as one writev — for a TLS socket one encrypted flush and
+ * one per 16 KiB record) then reach `to` as one writev - for a TLS socket one encrypted flush and
  * one crossing into its transport instead of one per record.
  */
 function corkForTick(to: Duplex): void {
@@ -88,7 +88,7 @@ function corkForTick(to: Duplex): void {
   process.nextTick(() => to.uncork());
 }
 
-/** Forward `from` → `to` raw, pausing `from` only above {@link RELAY_HIGH_WATER} queued bytes. */
+/** Forward `from` -> `to` raw, pausing `from` only above {@link RELAY_HIGH_WATER} queued bytes. */
 function relay(from: Duplex, to: Duplex): void {
   from.on("data", (d: Buffer) => {
     corkForTick(to);
@@ -315,7 +315,7 @@ export class L7Interceptor implements FlowInterceptor {
     this.filterInto(g, up, guestRaw, flow, sni, filter);
   }
 
-  /** Pipe guest→upstream through the request filter and upstream→guest raw. */
+  /** Pipe guest->upstream through the request filter and upstream->guest raw. */
   private filterInto(guest: Duplex, up: Duplex, guestRaw: Duplex, flow: InterceptedFlow, sni: string | null, filter: { push(chunk: Buffer): FilterOutput }): void {
     const dst = formatIp(flow.dstIp);
     const drop = (b: FilterBlock) => {

@@ -1,6 +1,6 @@
 /**
  * Trust anchors: the host's trusted roots (system bundle plus Node's bundled roots, deduplicated
- * by DER), the upstream-verification settings (extra CA files, scoped CA files, scoped verify —
+ * by DER), the upstream-verification settings (extra CA files, scoped CA files, scoped verify -
  * most specific pattern wins), and the bundle shipped to the guest (`trust_host_cas`, §5 step 9).
  */
 import { readFile } from "node:fs/promises";

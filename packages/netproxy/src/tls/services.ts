@@ -1,7 +1,7 @@
 /**
  * One call that turns the `tls`, `secrets` and `trust_host_cas` sections of a canonical network
  * config into what the stack takes: the FlowInterceptor, the DoT handler, the UDP ports to drop
- * for QUIC blocking, the CA the guest must trust — and a mapping of L7 events onto the control
+ * for QUIC blocking, the CA the guest must trust - and a mapping of L7 events onto the control
  * channel's `tls` and `violation` events.
  */
 import { homedir } from "node:os";

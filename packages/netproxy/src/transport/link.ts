@@ -29,7 +29,7 @@ export interface TxOffload {
 
 /** A bidirectional carrier of whole Ethernet frames (no length prefix, no virtio-net header). */
 export interface FrameLink {
-  /** Offloads the device provides; absent = none (every checksum verified and written, frames ≤ MTU). */
+  /** Offloads the device provides; absent = none (every checksum verified and written, frames <= MTU). */
   readonly offloads?: LinkOffloads;
   /**
    * Queue one frame towards the guest. Returns false when the link's bounded TX queue is above its

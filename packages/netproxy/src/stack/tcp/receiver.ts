@@ -1,5 +1,5 @@
 /**
- * The receiving half of a terminated TCP connection (guest → proxy): in-order delivery to the
+ * The receiving half of a terminated TCP connection (guest -> proxy): in-order delivery to the
  * upstream duplex (or to the first-flight sniff buffer), duplicate trimming, the bounded
  * out-of-order store with SACK reporting, delayed ACKs coalesced per input batch, and the
  * advertised window tied to the upstream's write backlog (never moving the right edge left).
@@ -44,7 +44,7 @@ export abstract class TcpReceiver extends TcpSender {
    * TLS interceptor's duplex or DNS over TCP, may keep a chunk after its write callback).
    */
   private viewsOn: Duplex | null = null;
-  /** Guest → upstream byte count. */
+  /** Guest -> upstream byte count. */
   bytesFromGuest = 0;
 
   protected constructor(host: TcpConnHost, iss: number) {

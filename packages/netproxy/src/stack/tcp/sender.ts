@@ -1,5 +1,5 @@
 /**
- * The sending half of a terminated TCP connection (proxy → guest): a send queue from SND.UNA,
+ * The sending half of a terminated TCP connection (proxy -> guest): a send queue from SND.UNA,
  * segmentation by the guest's MSS, the guest's scaled window, RFC 6298 retransmission with
  * exponential backoff, NewReno-style fast retransmit that skips SACKed ranges, zero-window
  * probing, and our FIN. The receiving half and the control logic live in `conn.ts`.
@@ -66,7 +66,7 @@ export abstract class TcpSender {
   protected abstract windowField(): number;
   /** SACK blocks describing our out-of-order store (empty when none or not negotiated). */
   protected abstract sackBlocksOut(): SackBlock[];
-  /** Ports in header order (local → guest). */
+  /** Ports in header order (local -> guest). */
   protected abstract ports(): { srcPort: number; dstPort: number };
   /** Called when the flow must be reset because the guest stopped answering. */
   protected abstract onGiveUp(reason: string): void;
@@ -83,7 +83,7 @@ export abstract class TcpSender {
     let opts = options;
     if (!opts && this.sackOk && flags & TCP_FLAG.ACK) {
       const blocks = this.sackBlocksOut();
-      // Data segments carry SACK blocks only when they still fit within the MSS (frame ≤ MTU).
+      // Data segments carry SACK blocks only when they still fit within the MSS (frame <= MTU).
       if (blocks.length > 0 && payloadLen + tcpOptionsLength({ sack: blocks }) <= this.effMss) opts = { sack: blocks };
     }
     const f: TcpHeaderFields = {

@@ -5,7 +5,7 @@ export function seqAdd(a: number, n: number): number {
   return (a + n) >>> 0;
 }
 
-/** Signed distance `a − b` in sequence space (valid while |a − b| < 2^31). */
+/** Signed distance `a - b` in sequence space (valid while |a - b| < 2^31). */
 export function seqDiff(a: number, b: number): number {
   return (a - b) | 0;
 }

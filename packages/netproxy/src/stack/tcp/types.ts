@@ -4,7 +4,7 @@ import type { RtoConfig } from "./rto.js";
 
 /** Per-connection limits and timers (all sizes in bytes, times in ms). */
 export interface TcpConfig {
-  /** MSS we advertise (link MTU − IP header − 20). */
+  /** MSS we advertise (link MTU - IP header - 20). */
   readonly mss: number;
   /** Receive buffer: upstream write backlog + out-of-order bytes we are willing to hold. */
   readonly rcvBuf: number;
