@@ -4,6 +4,7 @@
  */
 export { startNetproxy, readConfigFile, type Netproxy, type StartNetproxyOptions } from "./main.js";
 export * from "./transport/index.js";
+export { parseSched, useBatchScheduling, threadPolicies, type NetproxySched } from "./sched.js";
 export { ControlServer, ControlClient, encodeControl, ControlDecoder, validateControl, CONTROL_MAX_MESSAGE, type ControlHandler } from "./control/index.js";
 export type {
   ControlMessage,
