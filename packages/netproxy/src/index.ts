@@ -5,6 +5,8 @@
 export { startNetproxy, readConfigFile, type Netproxy, type StartNetproxyOptions } from "./main.js";
 export * from "./transport/index.js";
 export { keepGcOnMainThread, MAIN_THREAD_GC_FLAGS } from "./gc-threads.js";
+export { parseSched, useBatchScheduling, threadPolicies, type NetproxySched } from "./sched.js";
+export { tuneProxyProcess } from "./process-tuning.js";
 export { ControlServer, ControlClient, encodeControl, ControlDecoder, validateControl, CONTROL_MAX_MESSAGE, type ControlHandler } from "./control/index.js";
 export type {
   ControlMessage,

@@ -12,7 +12,7 @@ import { Exit } from "../exit-codes.js";
 export const netproxyCommand: Command = {
   name: "netproxy",
   summary: "Run the policy-enforcing network proxy for a VM or a network namespace",
-  usage: "sandbox netproxy --config FILE --listen <stream:unix:PATH|dgram:unix:PATH|fd:N|tcp:HOST:PORT|netns:PATH> [--control PATH] [--slot N] [--quiet]",
+  usage: "sandbox netproxy --config FILE --listen <stream:unix:PATH|dgram:unix:PATH|fd:N|tcp:HOST:PORT|netns:PATH> [--control PATH] [--slot N] [--sched batch|normal] [--quiet]",
   description: [
     "Listens for the guest's Ethernet frames and enforces the config's policy on every flow, DNS query and TLS handshake.",
     "  stream:unix:PATH  4-byte length-prefixed frames (QEMU -netdev stream, libkrun unixstream, passt-compatible)",
@@ -21,6 +21,7 @@ export const netproxyCommand: Command = {
     "  tcp:HOST:PORT     length-prefixed frames over TCP",
     "  netns:PATH        a TAP inside the network namespace PATH (/proc/PID/ns/net or /run/netns/NAME), configured like slirp4netns --configure",
     "Prints one line per decision (JSON lines with --json); --control PATH serves the msgpack control channel (events, reload, ports, shutdown).",
+    "--sched batch (default) runs the proxy under SCHED_BATCH (same CPU share, no wake-up preemption of the guest's vCPU; needs chrt, skipped without it); --sched normal leaves the scheduling as started.",
   ].join("\n"),
   examples: [
     "sandbox netproxy --config examples/public-only.json --listen stream:unix:/tmp/np.sock",
@@ -32,14 +33,21 @@ export const netproxyCommand: Command = {
     listen: { type: "string", short: "l" },
     control: { type: "string" },
     slot: { type: "string" },
+    sched: { type: "string" },
     quiet: { type: "boolean", short: "q" },
   },
   async run({ values, out, json }) {
     if (!values.config || !values.listen) throw new CliError("--config and --listen are required", Exit.usage);
     const config = loadConfigOrFail(String(values.config), values.dialect);
     // Loaded on use: the other commands never pay for the data plane (memory, start-up).
-    const { keepGcOnMainThread, startNetproxy } = await import("@sandbox/netproxy");
-    keepGcOnMainThread(); // this process is the proxy: GC threads would compete with the guest for cores
+    const { startNetproxy, parseSched, tuneProxyProcess } = await import("@sandbox/netproxy");
+    let sched;
+    try {
+      sched = parseSched(values.sched as string | undefined);
+    } catch (e) {
+      throw new CliError((e as Error).message, Exit.usage);
+    }
+    tuneProxyProcess(sched); // this process is the proxy: GC threads and wake-up preemption would compete with the guest for cores
     let np;
     try {
       np = await startNetproxy({

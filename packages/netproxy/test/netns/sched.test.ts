@@ -1,0 +1,46 @@
+/**
+ * The netproxy process runs under SCHED_BATCH unless told otherwise (sched.ts): a real process
+ * (netproxy-main, the entry the VM tests and benchmarks start), its threads read from /proc.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { follow, netproxyCommand } from "../../src/netns/index.js";
+import { parseSched, threadPolicies } from "../../src/sched.js";
+
+const SCHED_OTHER = 0;
+const SCHED_BATCH = 3;
+
+async function policiesOf(extra: string[]): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), "np-sched-"));
+  writeFileSync(join(dir, "config.json"), JSON.stringify({ policy: { default_egress: "deny", default_ingress: "deny", rules: [] } }));
+  const child = spawn(process.execPath, [...netproxyCommand(), "--config", join(dir, "config.json"), "--listen", `stream:unix:${join(dir, "np.sock")}`, ...extra], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const m = await follow(child).waitFor((e) => e.event === "listening" || e.event === "error", "netproxy listening", 60_000);
+    expect(m.event).toBe("listening");
+    return threadPolicies(Number(m.pid));
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
+describe.runIf(process.platform === "linux")("netproxy process scheduling", () => {
+  it("puts every thread under SCHED_BATCH by default", async () => {
+    const p = await policiesOf([]);
+    expect(p.length).toBeGreaterThan(1); // the main thread and V8's/libuv's workers
+    expect(new Set(p)).toEqual(new Set([SCHED_BATCH]));
+  });
+
+  it("leaves the policy as started with --sched normal", async () => {
+    expect(new Set(await policiesOf(["--sched", "normal"]))).toEqual(new Set([SCHED_OTHER]));
+  });
+
+  it("rejects other --sched values", () => {
+    expect(parseSched(undefined)).toBe("batch");
+    expect(() => parseSched("fifo")).toThrow(/batch or normal/);
+  });
+});
