@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,8 @@ import { canonicalSni, parseClientHello } from "../../packages/netproxy/src/tls/
 const here = fileURLToPath(new URL(".", import.meta.url));
 const quick = process.argv.includes("--quick");
 const TSX = ["--conditions=@sandbox/source", "--import", "tsx"];
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
+const CLK_TCK = 100;
 const GW = { ipv4: "172.16.0.1", ipv6: "fd42:6d73:62::1" };
 
 function child(file: string, args: string[] = [], execArgv: string[] = []): Promise<{ cp: ChildProcess; msg: Record<string, unknown> }> {
@@ -257,18 +259,31 @@ async function benchTls(): Promise<string[]> {
       cl.cp.send(job);
     });
   const secs = quick ? 1 : 3;
+  // CPU of each party (the guest clients, the upstream, this process) per handshake, from /proc.
+  const procCpu = (pid: number | undefined) => {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  };
+  const parties = () => ({ client: procCpu(cl.cp.pid), upstream: procCpu(up.cp.pid), self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 });
+  const perHandshake = (a: ReturnType<typeof parties>, b: ReturnType<typeof parties>, n: number) =>
+    `client ${((1000 * (b.client - a.client)) / n).toFixed(2)}, upstream ${((1000 * (b.upstream - a.upstream)) / n).toFixed(2)}, interceptor ${((1000 * (b.self - a.self)) / n).toFixed(2)}`;
+  const pd0 = parties();
   const hsDirect = await run({ mode: "handshakes", port: upPort, servername: SNI, caPem: upCa, seconds: bulkOnly ? 0 : secs, concurrency: 16 });
+  const pd1 = parties();
   const issuedBefore = leaves.issued;
   const cpu0 = process.cpuUsage();
   const hsProxy = await run({ mode: "handshakes", port: proxyPort, servername: SNI, caPem: ca.certPem, seconds: bulkOnly ? 0 : secs, concurrency: 16 });
   const cpu = process.cpuUsage(cpu0);
   const hsPerCpu = Number(hsProxy.count) / ((cpu.user + cpu.system) / 1e6);
+  const pd2 = parties();
+  const cpuDirect = perHandshake(pd0, pd1, Math.max(1, Number(hsDirect.count)));
+  const cpuProxy = perHandshake(pd1, pd2, Math.max(1, Number(hsProxy.count)));
   const warm = leaves.issued === issuedBefore;
   if (process.argv.includes("--handshakes-only")) {
     cl.cp.kill();
     up.cp.kill();
     server.close();
-    return [`handshakes/s direct ${(Number(hsDirect.count) / Number(hsDirect.seconds)).toFixed(0)}, intercepted ${(Number(hsProxy.count) / Number(hsProxy.seconds)).toFixed(0)}, per CPU-second ${hsPerCpu.toFixed(0)}`];
+    return [`handshakes/s direct ${(Number(hsDirect.count) / Number(hsDirect.seconds)).toFixed(0)}, intercepted ${(Number(hsProxy.count) / Number(hsProxy.seconds)).toFixed(0)}, per CPU-second ${hsPerCpu.toFixed(0)}; CPU-ms per handshake: direct ${cpuDirect}; intercepted ${cpuProxy}`];
   }
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
   const bytes = Number(arg("mib") ?? (quick ? 32 : 256)) * 1024 * 1024;
@@ -308,6 +323,7 @@ async function benchTls(): Promise<string[]> {
     "|---|---|---|---|",
     `| new TLS handshakes/s (guest side complete) | ${rate(hsDirect).toFixed(0)} | ${rate(hsProxy).toFixed(0)} | ${(rate(hsProxy) / rate(hsDirect)).toFixed(2)} |`,
     `| intercepted handshakes per CPU-second of the interceptor process (guest + upstream side) | — | ${hsPerCpu.toFixed(0)} | — |`,
+    `| CPU-ms per new handshake of each process (guest clients, upstream, interceptor; /proc) | ${cpuDirect} | ${cpuProxy} | — |`,
     `| floor: plain Node TLS server+client handshake pairs per CPU-second, one process, same machine state | ${floor.toFixed(0)} | — | interception/floor ${(hsPerCpu / floor).toFixed(2)} |`,
     `| bulk HTTPS download, ${bytes / 1048576} MiB (Mbit/s, median of ${rounds} alternating rounds) | ${get.direct.toFixed(0)} | ${get.proxy.toFixed(0)} | ${get.ratio.toFixed(2)} |`,
     `| bulk HTTPS upload, ${bytes / 2 / 1048576} MiB (Mbit/s, median of ${rounds} alternating rounds) | ${post.direct.toFixed(0)} | ${post.proxy.toFixed(0)} | ${post.ratio.toFixed(2)} |`,

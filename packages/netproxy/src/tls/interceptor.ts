@@ -19,6 +19,7 @@ import { duplexPair } from "./duplex-pair.js";
 import type { LeafCache } from "./leaf-cache.js";
 import { BypassList } from "./patterns.js";
 import type { UpstreamTrust } from "./roots.js";
+import { noteRelayed } from "./relay-gc.js";
 
 /** Events of the L7 layer. */
 export type L7Event =
@@ -91,6 +92,7 @@ function corkForTick(to: Duplex): void {
 /** Forward `from` -> `to` raw, pausing `from` only above {@link RELAY_HIGH_WATER} queued bytes. */
 function relay(from: Duplex, to: Duplex): void {
   from.on("data", (d: Buffer) => {
+    noteRelayed(d.length);
     corkForTick(to);
     to.write(d);
     if (to.writableLength > RELAY_HIGH_WATER && !from.isPaused()) {
@@ -190,7 +192,7 @@ export class L7Interceptor implements FlowInterceptor {
         return true;
       }
       this.emit({ type: "tls", action: "intercept", sni, ...base, reason: "terminated with a leaf for the SNI" });
-      void this.mitm(guest, flow, sni, this.secrets);
+      void this.mitm(guest, flow, sni, hello.kind === "hello" ? hello.alpn : [], this.secrets);
       return true;
     }
     // Non-intercepted port with secrets configured: TLS passes untouched, plain HTTP is filtered.
@@ -241,10 +243,10 @@ export class L7Interceptor implements FlowInterceptor {
     };
   }
 
-  private async mitm(guestRaw: Duplex, flow: InterceptedFlow, sni: string, secrets: L7Options["secrets"]): Promise<void> {
+  /** Terminate the guest's TLS (`alpn`: the protocols its ClientHello offers) and re-originate it upstream. */
+  private async mitm(guestRaw: Duplex, flow: InterceptedFlow, sni: string, alpn: readonly string[], secrets: L7Options["secrets"]): Promise<void> {
     const base = { sni, ...endpoints(flow) };
-    const hello = parseClientHello(flow.firstBytes);
-    const offered = hello.kind === "hello" ? hello.alpn.filter((p) => p === "h2" || p === "http/1.1") : [];
+    const offered = alpn.filter((p) => p === "h2" || p === "http/1.1");
     const timer = setTimeout(() => {
       this.emit({ type: "tls", action: "guest_error", ...base, reason: "TLS handshake timed out" });
       guestRaw.destroy();
@@ -330,6 +332,7 @@ export class L7Interceptor implements FlowInterceptor {
       guestRaw.destroy();
     };
     guest.on("data", (chunk: Buffer) => {
+      noteRelayed(chunk.length);
       const r = filter.push(chunk);
       if (r.out.length > 0) corkForTick(up);
       for (const b of r.out) up.write(b);
