@@ -21,14 +21,22 @@ type GcFn = (opts: { type: "minor" | "major"; execution: "sync" }) => void;
 let gcFn: GcFn | undefined;
 let relayed = 0;
 
-/** V8's `gc` (exposed to a fresh context only when the process was not started with --expose-gc). */
+/**
+ * V8's `gc`. When the process was not started with --expose-gc, the flag is switched on just long
+ * enough to create one context that has it, then off again, so no other context of an embedding
+ * application ever sees a `gc` global.
+ */
 function gc(): GcFn {
   if (!gcFn) {
     const g = (globalThis as { gc?: GcFn }).gc;
     if (g) gcFn = g;
     else {
       setFlagsFromString("--expose-gc");
-      gcFn = runInNewContext("gc") as GcFn;
+      try {
+        gcFn = runInNewContext("gc") as GcFn;
+      } finally {
+        setFlagsFromString("--no-expose-gc");
+      }
     }
   }
   return gcFn;

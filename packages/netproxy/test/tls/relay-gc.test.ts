@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runInNewContext } from "node:vm";
 import { PerformanceObserver, constants, type PerformanceEntry } from "node:perf_hooks";
 import { noteRelayed, RELAYED_BYTES_PER_SCAVENGE } from "../../src/tls/relay-gc.js";
 
@@ -28,5 +29,11 @@ describe("relay GC pacing", () => {
       for (let i = 0; i < 5; i++) noteRelayed(RELAYED_BYTES_PER_SCAVENGE);
     });
     expect(five).toBeGreaterThanOrEqual(5);
+  });
+
+  it("leaves no gc global behind for the embedding application's contexts", () => {
+    noteRelayed(RELAYED_BYTES_PER_SCAVENGE); // gc obtained (and run) at least once
+    expect(typeof (globalThis as { gc?: unknown }).gc).toBe("undefined");
+    expect(runInNewContext("typeof gc")).toBe("undefined");
   });
 });
