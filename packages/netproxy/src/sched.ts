@@ -6,7 +6,7 @@
  * keeps netproxy's share of CPU time (same nice value) but drops wake-up preemption, so its work
  * runs when a core is free or at the next tick instead of interrupting the vCPU.
  * bench/vm (QEMU TCG, 1 vCPU, 2 shared cores), interleaved rounds against the default policy:
- * guest→host higher in 6 of 6 rounds at 1-min load 2 to 5 (+2 to +20%); no difference in 3 rounds at load 5 to 6.
+ * guest->host higher in 6 of 6 rounds at 1-min load 2 to 5 (+2 to +20%); no difference in 3 rounds at load 5 to 6.
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";

@@ -5,7 +5,7 @@
  * a scavenge, and scavenges follow JS-heap allocation, which is small per relayed byte; when
  * external memory grows 64 MiB past its level after the last full GC first, V8 starts a full
  * mark-compact instead ("external memory pressure"). Measured on a bulk HTTPS download through
- * interception (bench/netproxy-l7, 768 MiB): 31–49 such full GCs and ~4.5 CPU-s/GiB in the bad
+ * interception (bench/netproxy-l7, 768 MiB): 31-49 such full GCs and ~4.5 CPU-s/GiB in the bad
  * runs, 2 and ~3.0 CPU-s/GiB with a scavenge requested every 8 MiB relayed. The pacing is
  * process-wide (all flows share one byte count), so it costs at most one scavenge per
  * {@link RELAYED_BYTES_PER_SCAVENGE} bytes whatever the number of flows.
