@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { canonicalizeNetworkConfigOrThrow, compilePolicy, ResolvedNameCache, type CanonicalNetworkConfig, type CompiledPolicy } from "@sandbox/core";
-import type { ControlServer } from "./control/server.js";
+import { ControlServer } from "./control/server.js";
 import { createDnsHandler, resolveUpstreams, type DnsEvent } from "./dns/index.js";
 import type { L7Services } from "./tls/services.js";
 import type { Event, PortKey, PublishedPort as WirePort, Reloaded, Stats } from "./gen/control.js";
@@ -270,8 +270,6 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
 
   if (opts.controlSocket) {
     try {
-      // Loaded only when a control socket is configured (it brings the msgpack codec and schemas).
-      const { ControlServer } = await import("./control/server.js");
       control = await ControlServer.listen(opts.controlSocket, {
         async reloadPolicy(json: string): Promise<Reloaded> {
           let value: unknown;
