@@ -5,7 +5,7 @@
  * sweeping, sweeping and the scavenge itself to background threads. On a machine whose cores are
  * shared with the guest (its vCPU, or the namespace's iperf3 and kernel), those wake-ups cost more
  * than the work: measured A/B interleaved on 2 cores (load ~2, MTU 65520), node + helper CPU per
- * Gbit host→guest 0.34-0.45 -> 0.19-0.20, guest→host 0.26-0.33 -> 0.11-0.14.
+ * Gbit host->guest 0.34-0.45 -> 0.19-0.20, guest->host 0.26-0.33 -> 0.11-0.14.
  *
  * These three flags take effect at the next GC, so they may be set while the process runs (unlike
  * `--single-threaded-gc`, whose concurrent-marking part aborts V8 when switched on mid-run).
