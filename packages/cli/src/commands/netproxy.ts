@@ -39,8 +39,9 @@ export const netproxyCommand: Command = {
   async run({ values, out, json }) {
     if (!values.config || !values.listen) throw new CliError("--config and --listen are required", Exit.usage);
     const config = loadConfigOrFail(String(values.config), values.dialect);
-    // Loaded on use: the other commands never pay for the data plane (memory, start-up).
-    const { startNetproxy, parseSched, tuneProxyProcess } = await import("@sandbox/netproxy");
+    // Loaded on use, and only the proxy entry (not the package index): the other commands never pay
+    // for the data plane, and the proxy process does not carry the rest of the package (memory).
+    const { startNetproxy, parseSched, tuneProxyProcess } = await import("@sandbox/netproxy/start");
     let sched;
     try {
       sched = parseSched(values.sched as string | undefined);

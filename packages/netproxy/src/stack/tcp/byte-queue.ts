@@ -62,6 +62,8 @@ export class ByteQueue {
       this.chunks.shift();
       this.headOff = 0;
     }
+    // Emptied: let the grown chunk list go (an idle flow keeps only an empty one).
+    if (this.len === 0) this.chunks = [];
   }
 
   /** Remove and return everything as one buffer. */

@@ -29,6 +29,25 @@ export function windowShiftFor(buf: number): number {
   return s;
 }
 
+const FLOW = Symbol("tcp flow");
+type UpstreamDuplex = Duplex & { [FLOW]: TcpConn };
+
+function onUpstreamData(this: UpstreamDuplex, chunk: Buffer): void {
+  this[FLOW].onUpstreamData(chunk);
+}
+function onUpstreamEnd(this: UpstreamDuplex): void {
+  this[FLOW].upstreamEnd();
+}
+function onUpstreamDrain(this: UpstreamDuplex): void {
+  this[FLOW].upstreamDrained();
+}
+function onUpstreamError(this: UpstreamDuplex): void {
+  this[FLOW].reset("upstream error");
+}
+function onUpstreamClose(this: UpstreamDuplex): void {
+  this[FLOW].upstreamClosed();
+}
+
 /** A terminated TCP connection. */
 export class TcpConn extends TcpReceiver {
   state: TcpConnState;
@@ -148,20 +167,16 @@ export class TcpConn extends TcpReceiver {
     }
     this.upstream = d;
     this.mode = "attached";
-    if (this.sniffQ.length > 0) d.write(Buffer.from(this.sniffQ.drain()));
+    const early = this.takeSniffed();
+    if (early.length > 0) d.write(Buffer.from(early.buffer, early.byteOffset, early.length));
     this.sniff = null;
-    d.on("data", (chunk: Buffer) => this.onUpstreamData(chunk));
-    d.on("end", () => {
-      this.upstreamEnded = true;
-      this.finQueued = true;
-      this.trySend();
-      this.maybeFinish();
-    });
-    d.on("drain", () => this.maybeWindowUpdate());
-    d.on("error", () => this.reset("upstream error"));
-    d.on("close", () => {
-      if (!this.upstreamEnded && this.state !== "closed") this.reset("upstream closed");
-    });
+    // Shared listeners that find the flow through the duplex (no closures per flow).
+    (d as UpstreamDuplex)[FLOW] = this;
+    d.on("data", onUpstreamData);
+    d.on("end", onUpstreamEnd);
+    d.on("drain", onUpstreamDrain);
+    d.on("error", onUpstreamError);
+    d.on("close", onUpstreamClose);
     if (this.peerFin) d.end();
     this.maybeWindowUpdate();
   }
@@ -171,7 +186,7 @@ export class TcpConn extends TcpReceiver {
     this.endReason ??= reason;
     this.mode = "discard";
     this.sniff = null;
-    this.sniffQ.drain();
+    this.sniffQ = null;
     this.upstreamEnded = true;
     this.finQueued = true;
     this.trySend();
@@ -201,7 +216,8 @@ export class TcpConn extends TcpReceiver {
     this.stopSender();
     if (this.timeWaitTimer) clearTimeout(this.timeWaitTimer);
     this.sniff = null;
-    this.ooo.clear();
+    this.sniffQ = null;
+    this.ooo = null;
     const u = this.upstream;
     this.upstream = null;
     if (u && !u.destroyed) {
@@ -247,7 +263,26 @@ export class TcpConn extends TcpReceiver {
     } else super.retransmitHandshakeOrData();
   }
 
-  private onUpstreamData(chunk: Buffer): void {
+  /** The upstream ended: FIN towards the guest after what is queued. */
+  upstreamEnd(): void {
+    this.upstreamEnded = true;
+    this.finQueued = true;
+    this.trySend();
+    this.maybeFinish();
+  }
+
+  /** The upstream's write backlog drained: the window may open again. */
+  upstreamDrained(): void {
+    this.maybeWindowUpdate();
+  }
+
+  /** The upstream closed; without its end first that is an abort. */
+  upstreamClosed(): void {
+    if (!this.upstreamEnded && this.state !== "closed") this.reset("upstream closed");
+  }
+
+  /** Bytes from the upstream: queue them towards the guest, pausing the upstream when full. */
+  onUpstreamData(chunk: Buffer): void {
     if (this.state === "closed" || this.finSeq !== null) return;
     this.sendQ.push(chunk);
     this.trySend();

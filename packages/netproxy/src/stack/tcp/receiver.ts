@@ -21,12 +21,14 @@ export abstract class TcpReceiver extends TcpSender {
   /** Shift we apply to the windows we advertise. */
   rcvWscale = 0;
   protected rcvAdvRight = 0;
-  protected readonly ooo: OutOfOrderBuffer;
+  /** Out-of-order store, created by the first segment beyond RCV.NXT and dropped once it empties. */
+  protected ooo: OutOfOrderBuffer | null = null;
   /** The guest's FIN has been received in order. */
   peerFin = false;
   protected upstream: Duplex | null = null;
   protected mode: "none" | "sniff" | "attached" | "discard" = "none";
-  protected readonly sniffQ = new ByteQueue();
+  /** Bytes collected before the upstream is attached (sniffing), created by the first such bytes. */
+  protected sniffQ: ByteQueue | null = null;
   protected sniff: {
     limit: number;
     done: (bytes: Uint8Array, fin: boolean) => void;
@@ -49,7 +51,6 @@ export abstract class TcpReceiver extends TcpSender {
 
   protected constructor(host: TcpConnHost, iss: number) {
     super(host, iss);
-    this.ooo = new OutOfOrderBuffer(host.cfg.rcvBuf);
   }
 
   /** Whether the connection is not closed (ACKs may still be sent). */
@@ -69,9 +70,17 @@ export abstract class TcpReceiver extends TcpSender {
 
   /** The bytes collected so far while sniffing (a copy). */
   sniffed(): Uint8Array {
-    const out = new Uint8Array(this.sniffQ.length);
-    this.sniffQ.copyOut(0, out.length, out, 0);
+    const q = this.sniffQ;
+    const out = new Uint8Array(q?.length ?? 0);
+    q?.copyOut(0, out.length, out, 0);
     return out;
+  }
+
+  /** Take what was collected while sniffing (empty when nothing was) and forget the queue. */
+  protected takeSniffed(): Uint8Array {
+    const q = this.sniffQ;
+    this.sniffQ = null;
+    return q ? q.drain() : new Uint8Array(0);
   }
 
   /** End sniffing now (e.g. a ClientHello parsed or a timeout) and run its callback. */
@@ -111,9 +120,10 @@ export abstract class TcpReceiver extends TcpSender {
   }
 
   protected rcvSpace(): number {
-    const backlog = (this.upstream?.writableLength ?? 0) + this.sniffQ.length + this.ooo.size;
+    const sniffed = this.sniffQ?.length ?? 0;
+    const backlog = (this.upstream?.writableLength ?? 0) + sniffed + (this.ooo?.size ?? 0);
     let avail = this.host.cfg.rcvBuf - backlog;
-    if (this.mode === "sniff" && this.sniff) avail = Math.min(avail, this.sniff.limit - this.sniffQ.length);
+    if (this.mode === "sniff" && this.sniff) avail = Math.min(avail, this.sniff.limit - sniffed);
     // Receiver-side silly-window avoidance: do not offer tiny windows.
     if (avail < Math.min(this.effMss, this.host.cfg.rcvBuf / 2)) avail = 0;
     return Math.max(0, avail);
@@ -129,7 +139,7 @@ export abstract class TcpReceiver extends TcpSender {
   }
 
   protected sackBlocksOut(): SackBlock[] {
-    return this.ooo.empty ? [] : this.ooo.sackBlocks(4);
+    return this.ooo && !this.ooo.empty ? this.ooo.sackBlocks(4) : [];
   }
 
   protected maybeWindowUpdate(): void {
@@ -156,8 +166,9 @@ export abstract class TcpReceiver extends TcpSender {
       // before the turn ends (frames are never reused by the link; see FrameLink.onFrame).
       this.upstream.write(this.viewsOn ? data : Buffer.from(data));
     } else if (this.mode === "sniff" || this.mode === "none") {
-      this.sniffQ.push(Uint8Array.from(data));
-      if (this.sniff && (this.sniffQ.length >= this.sniff.limit || this.sniff.progress?.(this.sniffed()))) this.finishSniff();
+      const q = (this.sniffQ ??= new ByteQueue());
+      q.push(Uint8Array.from(data));
+      if (this.sniff && (q.length >= this.sniff.limit || this.sniff.progress?.(this.sniffed()))) this.finishSniff();
     }
   }
 
@@ -178,18 +189,20 @@ export abstract class TcpReceiver extends TcpSender {
       fin = false;
     }
     if (seq !== this.rcvNxt) {
-      if (data.length > 0 || fin) this.ooo.insert(seq, data, fin);
+      if (data.length > 0 || fin) (this.ooo ??= new OutOfOrderBuffer(this.host.cfg.rcvBuf)).insert(seq, data, fin);
       return this.ackNow(); // duplicate ACK with SACK blocks tells the guest what is missing
     }
-    const hadHoles = !this.ooo.empty;
+    const ooo = this.ooo;
+    const hadHoles = ooo !== null && !ooo.empty;
     this.deliver(data);
     this.rcvNxt = seqAdd(this.rcvNxt, data.length);
-    if (!fin && !this.ooo.empty) {
-      const t = this.ooo.take(this.rcvNxt);
+    if (!fin && ooo) {
+      const t = ooo.take(this.rcvNxt);
       for (const d of t.data) this.deliver(d);
       this.rcvNxt = t.next;
       fin = t.fin;
     }
+    if (ooo?.empty) this.ooo = null;
     if (fin) {
       this.onPeerFin();
       this.ackNow();

@@ -42,6 +42,11 @@ export class RtoEstimator {
     this.backoff = 0;
   }
 
+  /** The timeout before any sample or expiry (what `current` of a new estimator returns). */
+  static initial(cfg: RtoConfig): number {
+    return Math.min(cfg.maxMs, Math.max(cfg.minMs, cfg.initialMs));
+  }
+
   /** The current timeout including backoff, clamped to [min, max]. */
   get current(): number {
     const v = Math.max(this.cfg.minMs, this.base) * 2 ** Math.min(this.backoff, 16);

@@ -10,6 +10,8 @@ import { RtoEstimator } from "./rto.js";
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from "./seq.js";
 import type { TcpConnHost } from "./types.js";
 
+const NO_SACK: readonly SackBlock[] = Object.freeze([]);
+
 /** Sending-side state and logic, extended by `TcpConn`. */
 export abstract class TcpSender {
   /** Our initial sequence number. */
@@ -35,10 +37,12 @@ export abstract class TcpSender {
   /** Sequence number of our FIN once sent. */
   finSeq: number | null = null;
   finAcked = false;
-  protected readonly rtoEst: RtoEstimator;
+  /** RTT/RTO state, created by the first round-trip sample or timeout (the configured initial RTO until then). */
+  private rtoEst: RtoEstimator | null = null;
   private rtoTimer: NodeJS.Timeout | null = null;
   private rttSample: { seq: number; at: number } | null = null;
-  private sacked: SackBlock[] = [];
+  /** Ranges the guest SACKed beyond SND.UNA (the shared empty list while there are none). */
+  private sacked: readonly SackBlock[] = NO_SACK;
   private dupAcks = 0;
   private recover: number | null = null;
   /** Congestion window after a loss (bytes); Infinity on a healthy local link. */
@@ -57,7 +61,15 @@ export abstract class TcpSender {
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
     this.sndMax = this.iss;
-    this.rtoEst = new RtoEstimator(host.cfg.rto);
+  }
+
+  private get rto(): RtoEstimator {
+    return (this.rtoEst ??= new RtoEstimator(this.host.cfg.rto));
+  }
+
+  /** The current retransmission timeout (ms). */
+  private rtoMs(): number {
+    return this.rtoEst ? this.rtoEst.current : RtoEstimator.initial(this.host.cfg.rto);
   }
 
   /** ACK number to put on outgoing segments. */
@@ -206,7 +218,7 @@ export abstract class TcpSender {
   /** (Re)start the retransmission timer. */
   protected armRto(): void {
     this.clearRto();
-    this.rtoTimer = setTimeout(() => this.onRtoExpired(), this.rtoEst.current);
+    this.rtoTimer = setTimeout(() => this.onRtoExpired(), this.rtoMs());
     this.rtoTimer.unref?.();
   }
 
@@ -227,11 +239,11 @@ export abstract class TcpSender {
     if (!this.hasUnacked()) return;
     const quietFor = this.host.now() - this.lastHeardAt;
     this.retries++;
-    if (this.retries > this.host.cfg.maxRetries && quietFor > this.rtoEst.current) {
+    if (this.retries > this.host.cfg.maxRetries && quietFor > this.rtoMs()) {
       this.onGiveUp("retransmission limit reached");
       return;
     }
-    this.rtoEst.backoff++;
+    this.rto.backoff++;
     this.rttSample = null; // Karn: never time retransmitted segments
     this.ssthresh = Math.max(Math.floor(seqDiff(this.sndMax, this.sndUna) / 2), 2 * this.effMss);
     this.cwnd = this.effMss;
@@ -295,12 +307,15 @@ export abstract class TcpSender {
       this.sndUna = ack;
       if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
       if (this.rttSample && seqGe(ack, this.rttSample.seq)) {
-        this.rtoEst.sample(this.host.now() - this.rttSample.at);
+        this.rto.sample(this.host.now() - this.rttSample.at);
         this.rttSample = null;
       }
-      this.rtoEst.backoff = 0;
+      if (this.rtoEst) this.rtoEst.backoff = 0;
       this.retries = 0;
-      this.sacked = this.sacked.filter((b) => seqGt(b.right, ack));
+      if (this.sacked.length > 0) {
+        const kept = this.sacked.filter((b) => seqGt(b.right, ack));
+        this.sacked = kept.length > 0 ? kept : NO_SACK;
+      }
       if (this.cwnd !== Infinity) {
         // Slow start below ssthresh, then congestion avoidance; unlimited again once large.
         if (this.cwnd < this.ssthresh) this.cwnd += Math.max(acked, this.effMss);
@@ -339,13 +354,15 @@ export abstract class TcpSender {
   }
 
   private mergeSack(blocks: SackBlock[]): void {
+    const all = this.sacked.slice();
     for (const b of blocks) {
       if (!seqGt(b.right, b.left) || seqLe(b.right, this.sndUna) || seqGt(b.right, this.sndMax)) continue;
-      this.sacked.push({ left: seqLt(b.left, this.sndUna) ? this.sndUna : b.left, right: b.right });
+      all.push({ left: seqLt(b.left, this.sndUna) ? this.sndUna : b.left, right: b.right });
     }
-    this.sacked.sort((a, b) => seqDiff(a.left, b.left));
+    if (all.length === 0) return;
+    all.sort((a, b) => seqDiff(a.left, b.left));
     const merged: SackBlock[] = [];
-    for (const b of this.sacked) {
+    for (const b of all) {
       const last = merged[merged.length - 1];
       if (last && seqGe(last.right, b.left)) {
         if (seqGt(b.right, last.right)) merged[merged.length - 1] = { left: last.left, right: b.right };

@@ -18,6 +18,9 @@ import { seqAdd, seqGt } from "./seq.js";
 import { sniffClientHello } from "./sni.js";
 import type { TcpConfig, TcpConnHost } from "./types.js";
 
+/** Most distinct addresses kept by the table's address cache before it starts over. */
+const INTERNED_MAX = 1024;
+
 /** Where and how to reach the upstream of an allowed flow. */
 export type UpstreamResolver = (dst: Uint8Array, port: number) => { hosts: string[] };
 
@@ -58,6 +61,7 @@ export class TcpTable {
   private readonly conns = new Map<string, TcpConn>();
   private readonly meta = new Map<TcpConn, FlowMeta>();
   private readonly ackQueue = new Set<TcpConn>();
+  private readonly addrs = new Map<string, Uint8Array>();
   private ackScheduled = false;
   private nextEphemeral = 49152;
   private ingressCount = 0;
@@ -109,6 +113,22 @@ export class TcpTable {
     this.d.flushOutput?.();
   }
 
+  /**
+   * A shared, never-mutated copy of an address (flows keep their endpoints' addresses; most flows
+   * share the guest's and a few destinations', so one copy serves them all). The cache is
+   * emptied when it reaches INTERNED_MAX distinct addresses; flows keep the copies they hold.
+   */
+  private interned(ip: Uint8Array): Uint8Array {
+    const k = ipKey(ip);
+    let v = this.addrs.get(k);
+    if (!v) {
+      if (this.addrs.size >= INTERNED_MAX) this.addrs.clear();
+      v = Uint8Array.from(ip);
+      this.addrs.set(k, v);
+    }
+    return v;
+  }
+
   private key(guestIp: Uint8Array, guestPort: number, localIp: Uint8Array, localPort: number): string {
     return `${ipKey(guestIp)}:${guestPort}>${ipKey(localIp)}:${localPort}`;
   }
@@ -157,7 +177,7 @@ export class TcpTable {
       conn.forget("reopened by a new SYN");
     }
     if ((seg.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK | TCP_FLAG.RST | TCP_FLAG.FIN)) === TCP_FLAG.SYN) {
-      return this.admit(Uint8Array.from(src), Uint8Array.from(dst), seg);
+      return this.admit(this.interned(src), this.interned(dst), seg);
     }
     this.strayRst(src, dst, seg);
   }

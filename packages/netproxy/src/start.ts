@@ -1,0 +1,10 @@
+/**
+ * The proxy process's entry alone (`@sandbox/netproxy/start`, what `sandbox netproxy` loads):
+ * `startNetproxy` and the process tuning, without the rest of the package's index (control
+ * client, TLS helpers, netns topologies, test hosts), which a proxy process would only carry as
+ * heap and code.
+ */
+export { startNetproxy, readConfigFile, type Netproxy, type StartNetproxyOptions } from "./main.js";
+export { keepGcOnMainThread } from "./gc-threads.js";
+export { parseSched, type NetproxySched } from "./sched.js";
+export { tuneProxyProcess } from "./process-tuning.js";
