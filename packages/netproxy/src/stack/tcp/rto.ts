@@ -16,6 +16,11 @@ export interface RtoConfig {
 /** Default RTO settings: 1 s initial, 200 ms floor, 60 s ceiling. */
 export const DEFAULT_RTO: RtoConfig = { initialMs: 1000, minMs: 200, maxMs: 60_000 };
 
+/** The timeout for a base RTO and a backoff exponent, clamped to [min, max]. */
+function timeoutMs(cfg: RtoConfig, base: number, backoff: number): number {
+  return Math.min(cfg.maxMs, Math.max(cfg.minMs, base) * 2 ** Math.min(backoff, 16));
+}
+
 /** Per-connection RTO state. */
 export class RtoEstimator {
   private srtt = -1;
@@ -44,13 +49,12 @@ export class RtoEstimator {
 
   /** The timeout before any sample or expiry (what `current` of a new estimator returns). */
   static initial(cfg: RtoConfig): number {
-    return Math.min(cfg.maxMs, Math.max(cfg.minMs, cfg.initialMs));
+    return timeoutMs(cfg, cfg.initialMs, 0);
   }
 
   /** The current timeout including backoff, clamped to [min, max]. */
   get current(): number {
-    const v = Math.max(this.cfg.minMs, this.base) * 2 ** Math.min(this.backoff, 16);
-    return Math.min(this.cfg.maxMs, v);
+    return timeoutMs(this.cfg, this.base, this.backoff);
   }
 
   /** Smoothed RTT in ms, or -1 before the first sample. */
