@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { writeFileSync, mkdtempSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,12 +22,11 @@ import { LeafCache } from "../../packages/netproxy/src/tls/leaf-cache.js";
 import { UpstreamTrust } from "../../packages/netproxy/src/tls/roots.js";
 import { L7Interceptor } from "../../packages/netproxy/src/tls/interceptor.js";
 import { canonicalSni, parseClientHello } from "../../packages/netproxy/src/tls/client-hello.js";
+import { cpuSecs } from "../proc-cpu.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const quick = process.argv.includes("--quick");
 const TSX = ["--conditions=@sandbox/source", "--import", "tsx"];
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on Linux). */
-const CLK_TCK = 100;
 const GW = { ipv4: "172.16.0.1", ipv6: "fd42:6d73:62::1" };
 
 function child(file: string, args: string[] = [], execArgv: string[] = []): Promise<{ cp: ChildProcess; msg: Record<string, unknown> }> {
@@ -260,11 +259,7 @@ async function benchTls(): Promise<string[]> {
     });
   const secs = quick ? 1 : 3;
   // CPU of each party (the guest clients, the upstream, this process) per handshake, from /proc.
-  const procCpu = (pid: number | undefined) => {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  };
-  const parties = () => ({ client: procCpu(cl.cp.pid), upstream: procCpu(up.cp.pid), self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 });
+  const parties = () => ({ client: cpuSecs(cl.cp.pid!, 0), upstream: cpuSecs(up.cp.pid!, 0), self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 });
   const perHandshake = (a: ReturnType<typeof parties>, b: ReturnType<typeof parties>, n: number) =>
     `client ${((1000 * (b.client - a.client)) / n).toFixed(2)}, upstream ${((1000 * (b.upstream - a.upstream)) / n).toFixed(2)}, interceptor ${((1000 * (b.self - a.self)) / n).toFixed(2)}`;
   const pd0 = parties();

@@ -29,6 +29,7 @@ import { fileURLToPath } from "node:url";
 import { netnsUnavailableReason, Topology } from "../../packages/netproxy/src/netns/index.js";
 import { ensureHelper } from "../../packages/netproxy/src/transport/native-helper.js";
 import { measureTransport, type TransportResult } from "./transport.js";
+import { cpuSecs } from "../proc-cpu.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(here, "../../packages/netproxy");
@@ -181,23 +182,6 @@ async function setupIn(topo: Topology, variant: Variant, mtu: number, dir: strin
   if (!listening.gateway) throw new Error(`netproxy: ${listening.error ?? "no IPv4 gateway"}`);
   await waitLine(np, (l) => l.includes('"attached"'), "netproxy attach");
   return { topo, guest, host, server: listening.gateway, pid: np.pid ?? null };
-}
-
-/** CPU seconds (user + system) used so far by the data-path process and its children (the helper). */
-function cpuSecs(pid: number, depth = Infinity): number {
-  let ticks = 0;
-  const visit = (p: number, d = 0) => {
-    if (d > depth) return;
-    try {
-      const f = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(f[11]) + Number(f[12]); // utime, stime
-      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(t), d + 1);
-    } catch {
-      /* gone */
-    }
-  };
-  visit(pid);
-  return ticks / 100;
 }
 
 async function iperf(env: Env, reverse: boolean): Promise<number> {
