@@ -46,7 +46,7 @@ describe.skipIf(reason !== undefined)(`sandbox demo and run on real VMs${reason 
       let stderr = "";
       child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
       child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
       expect(code, stdout + stderr).toBe(0);
       expect(stdout).toContain("reached-public");
       expect(stdout).toContain("private-denied");

@@ -34,7 +34,7 @@ describe.skipIf(reason !== null)("soak (bounded CI form)", () => {
     const text: string[] = [];
     child.stdout.on("data", (d: Buffer) => text.push(d.toString()));
     child.stderr.on("data", (d: Buffer) => text.push(d.toString()));
-    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    const code = await new Promise<number | null>((r) => child.once("close", (c) => r(c)));
     const report = text.join("");
     expect(code, report.slice(-3000)).toBe(0);
     expect(report).toMatch(/Verdict: \*\*pass\*\*/);

@@ -115,7 +115,7 @@ describe("startNetproxy listen forms", () => {
     const child = spawn("python3", ["-c", py, arpRequest(np).toString("hex")], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (c) => (out += c));
-    expect(await new Promise((r) => child.on("exit", r))).toBe(0);
+    expect(await new Promise((r) => child.on("close", r))).toBe(0);
     expectArpReply(np, Buffer.from(out.trim(), "hex"));
   });
 

@@ -40,7 +40,7 @@ describe("datagram transport", () => {
     });
     const py = spawn("python3", [join(fixtures, "dgram-peer.py"), "listen-peer", path, d], { stdio: ["ignore", "pipe", "inherit"] });
     const out = lines(py);
-    const exit = new Promise((r) => py.on("exit", r));
+    const exit = new Promise((r) => py.on("close", r));
     expect(await exit).toBe(0);
     const want = expectedFrames();
     expect(got.map((g) => g.toString("hex"))).toEqual(want.map((w) => w.toString("hex")));
@@ -59,7 +59,7 @@ describe("datagram transport", () => {
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     const out = lines(py);
-    const exit = new Promise((r) => py.on("exit", r));
+    const exit = new Promise((r) => py.on("close", r));
     expect(await exit).toBe(0);
     expect(out).toEqual(expectedFrames().map((w) => Buffer.from(w).reverse().toString("hex")));
   });

@@ -121,7 +121,8 @@ describe("StreamLink with arena reads", () => {
     const link = new StreamLink(child.stdio[3] as Socket, { arenaReads: true });
     let out = "";
     child.stdout!.on("data", (c) => (out += c));
-    const done = new Promise((r) => child.on("exit", r));
+    // The child's stdout ending, not its exit: 'exit' can come before the last stdout data is read.
+    const done = new Promise((r) => child.stdout!.on("end", r));
     expect(link.send(frame(1514, 3))).toBe(true);
     await done;
     expect(out.trim().split(/\s+/).map(Number)).toEqual([0, 0, 5, 234, ...Array.from(frame(4, 3))]);
