@@ -250,6 +250,8 @@ interface Row {
   rssBeforeMb: number;
   rssIdleMb: number;
   idleOpen: number;
+  /** Every round's value per column (e.g. `g2h1500`), in round order: the spread behind each median. */
+  rounds: Record<string, number[]>;
 }
 
 async function teardown(variant: Variant, env: Env): Promise<void> {
@@ -265,7 +267,7 @@ async function teardown(variant: Variant, env: Env): Promise<void> {
 /** Every variant side by side: per MTU all are set up, then measured in interleaved rounds. */
 async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
   const rows = new Map<Variant, Row>(
-    variants.map((v) => [v, { variant: v, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, idleOpen: NaN }]),
+    variants.map((v) => [v, { variant: v, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, idleOpen: NaN, rounds: {} }]),
   );
   const failed = new Set<Variant>();
   for (const mtu of MTUS) {
@@ -302,6 +304,10 @@ async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
       for (const v of envs.keys()) {
         const row = rows.get(v)!;
         const m = (what: string) => median(samples.get(`${v}/${what}`) ?? []);
+        for (const what of ["g2h", "h2g", "cps"]) {
+          const got = samples.get(`${v}/${what}`);
+          if (got?.length) row.rounds[what === "cps" ? "cps" : `${what}${mtu}`] = got;
+        }
         if (mtu === 1500) Object.assign(row, { g2h1500: m("g2h"), h2g1500: m("h2g"), cps: MEASURE.has("cps") ? m("cps") : NaN });
         else Object.assign(row, { g2h65520: m("g2h"), h2g65520: m("h2g") });
       }
@@ -359,6 +365,7 @@ const lines = [
       `| ${r.variant} | ${fmt(r.g2h1500)}${ratio(r.g2h1500, slirp?.g2h1500)} | ${fmt(r.h2g1500)}${ratio(r.h2g1500, slirp?.h2g1500)} | ${fmt(r.g2h65520)}${ratio(r.g2h65520, slirp?.g2h65520)} | ${fmt(r.h2g65520)}${ratio(r.h2g65520, slirp?.h2g65520)} | ${fmt(r.cps, 0)}${ratio(r.cps, slirp?.cps)} | ${r.variant === "veth" ? "kernel" : `${fmt(r.rssBeforeMb, 1)} / ${fmt(r.rssIdleMb, 1)} (${r.idleOpen} open)`} |`,
   ),
   "",
+  ...roundLines(rows),
   ...(transport.length
     ? [
         "netproxy transport alone (TAP in the namespace, the C relay, the socketpair and StreamLink; no stack): UDP frames per second each way.",
@@ -370,6 +377,26 @@ const lines = [
       ]
     : []),
 ];
+/** Each round's values behind the medians, so overlapping rounds are visible next to the ratios. */
+function roundLines(rs: Row[]): string[] {
+  const cols: [string, string, number][] = [
+    ["g2h1500", "guest→host 1500", 2],
+    ["h2g1500", "host→guest 1500", 2],
+    ["g2h65520", "guest→host 65520", 2],
+    ["h2g65520", "host→guest 65520", 2],
+    ["cps", "new conns/s", 0],
+  ];
+  const used = cols.filter(([k]) => rs.some((r) => (r.rounds[k]?.length ?? 0) > 1));
+  if (!used.length) return [];
+  return [
+    "Every round, in order (the medians above are of these):",
+    "",
+    `| path | ${used.map(([, h]) => h).join(" | ")} |`,
+    `|---|${used.map(() => "---|").join("")}`,
+    ...rs.filter((r) => r.variant !== "veth" || used.some(([k]) => r.rounds[k])).map((r) => `| ${r.variant} | ${used.map(([k, , d]) => (r.rounds[k] ?? []).map((x) => fmt(x, d)).join(", ") || "n/a").join(" | ")} |`),
+    "",
+  ];
+}
 const md = lines.join("\n");
 // The recorded fragment is the side-by-side comparison; subset runs only print.
 if (rows.length === 3 && full && MEASURE.size === 4 && MTUS.length === 2) writeFileSync(join(here, "RESULTS.fragment.md"), md);
