@@ -14,7 +14,8 @@ function open(j: Job): Promise<TLSSocket> {
   if (!secureContext) contexts.set(j.caPem, (secureContext = createSecureContext({ ca: [j.caPem] })));
   return new Promise((resolve, reject) => {
     // Full handshakes only: no session is offered, so every connection is a new handshake.
-    const s = connect({ host: "127.0.0.1", port: j.port, servername: j.servername, secureContext, ALPNProtocols: ["http/1.1"], noDelay: true });
+    const s = connect({ host: "127.0.0.1", port: j.port, servername: j.servername, secureContext, ALPNProtocols: ["http/1.1"] });
+    s.setNoDelay(true); // tls.connect() does not pass a noDelay option on to the TCP socket
     s.once("secureConnect", () => resolve(s));
     s.once("error", reject);
   });

@@ -182,7 +182,8 @@ async function tlsPairFloor(caPem: string, leafCtx: import("node:tls").SecureCon
     Array.from({ length: 16 }, async () => {
       while (Date.now() < end) {
         await new Promise<void>((res) => {
-          const s = tlsConnect({ port, host: "127.0.0.1", servername: "bench.example.test", secureContext: clientCtx, noDelay: true });
+          const s = tlsConnect({ port, host: "127.0.0.1", servername: "bench.example.test", secureContext: clientCtx });
+          s.setNoDelay(true);
           s.once("secureConnect", () => {
             n++;
             s.destroy();

@@ -79,7 +79,7 @@ interface Env {
 function bundleNetproxy(dir: string, entry = join(pkgDir, "src/netns/netproxy-main.ts"), name = "netproxy-bench"): string {
   const req = createRequire(join(pkgDir, "package.json"));
   const esbuildPath = createRequire(req.resolve("tsx")).resolve("esbuild");
-  const esbuild = createRequire(import.meta.url)(esbuildPath) as typeof import("esbuild");
+  const esbuild = createRequire(import.meta.url)(esbuildPath) as { buildSync(o: Record<string, unknown>): unknown };
   const out = join(dir, `${name}.mjs`);
   esbuild.buildSync({
     entryPoints: [entry],

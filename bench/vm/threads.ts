@@ -4,6 +4,7 @@
  * how busy the guest's vCPU thread, QEMU's main thread and the backend (node, passt) are.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { procStat } from "../proc-cpu.js";
 
 const TICK = 100; // USER_HZ on Linux
 
@@ -28,10 +29,7 @@ function snapshot(): Map<string, Sample> {
     }
     for (const tid of tids) {
       try {
-        const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-        const close = s.lastIndexOf(")");
-        const tcomm = s.slice(s.indexOf("(") + 1, close);
-        const f = s.slice(close + 2).split(" "); // f[0] is field 3 (state)
+        const { comm: tcomm, fields: f } = procStat(`/proc/${pid}/task/${tid}/stat`);
         let waitNs = 0;
         try {
           waitNs = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[1]);
