@@ -91,6 +91,12 @@ function bundleNetproxy(dir: string, entry = join(pkgDir, "src/netns/netproxy-ma
     logLevel: "error",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
+  // V8 stores a script's source at one byte per character only if all of it is Latin-1; esbuild
+  // escapes strings but keeps comments, and one dash in a dependency's comment would store the whole
+  // ~2 MB bundle at two bytes per character, which an unbundled install does only for that one file.
+  // A \uXXXX escape means the same in a comment, string, template, regex or identifier.
+  const src = readFileSync(out, "utf8");
+  if (/[^\u0000-\u00ff]/.test(src)) writeFileSync(out, src.replace(/[^\u0000-\u00ff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   return out;
 }
 let bundled: string | null = null;
@@ -228,16 +234,22 @@ function rssKb(pid: number): number {
   return total;
 }
 
-async function idleRss(env: Env): Promise<{ before: number; after: number; open: number }> {
-  if (env.pid === null) return { before: NaN, after: NaN, open: NaN };
+/** Seconds after the 1,000 connections are open at which the settled RSS is taken (V8's memory reducer runs 8 s or more after the last full GC). */
+const IDLE_SETTLE_SECS = 15;
+
+/** RSS before the idle connections, 1 s after they are open, and after {@link IDLE_SETTLE_SECS} s of them idle. */
+async function idleRss(env: Env): Promise<{ before: number; after: number; settled: number; open: number }> {
+  if (env.pid === null) return { before: NaN, after: NaN, settled: NaN, open: NaN };
   const before = rssKb(env.pid);
   const [cmd, args] = tsArgs(join(here, "cps.ts"), ["idle", env.server, "7000", String(IDLE_CONNS)]);
   const child = env.topo.spawn(env.guest, cmd, args, { cwd: pkgDir, stdio: ["pipe", "pipe", "inherit"] });
   const line = await waitLine(child, (l) => l.startsWith("{"), "idle connections", 120_000).catch(() => '{"open":0}');
   await sleep(1000);
   const after = rssKb(env.pid);
+  await sleep((IDLE_SETTLE_SECS - 1) * 1000);
+  const settled = rssKb(env.pid);
   child.stdin?.end();
-  return { before, after, open: (JSON.parse(line) as { open: number }).open };
+  return { before, after, settled, open: (JSON.parse(line) as { open: number }).open };
 }
 
 interface Row {
@@ -249,6 +261,7 @@ interface Row {
   cps: number;
   rssBeforeMb: number;
   rssIdleMb: number;
+  rssSettledMb: number;
   idleOpen: number;
   /** Every round's value per column (e.g. `g2h1500`), in round order: the spread behind each median. */
   rounds: Record<string, number[]>;
@@ -267,7 +280,7 @@ async function teardown(variant: Variant, env: Env): Promise<void> {
 /** Every variant side by side: per MTU all are set up, then measured in interleaved rounds. */
 async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
   const rows = new Map<Variant, Row>(
-    variants.map((v) => [v, { variant: v, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, idleOpen: NaN, rounds: {} }]),
+    variants.map((v) => [v, { variant: v, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, rssSettledMb: NaN, idleOpen: NaN, rounds: {} }]),
   );
   const failed = new Set<Variant>();
   for (const mtu of MTUS) {
@@ -286,7 +299,7 @@ async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
       if (mtu === 1500 && MEASURE.has("idle")) {
         for (const [v, env] of envs) {
           const r = await idleRss(env);
-          Object.assign(rows.get(v)!, { rssBeforeMb: r.before / 1024, rssIdleMb: r.after / 1024, idleOpen: r.open });
+          Object.assign(rows.get(v)!, { rssBeforeMb: r.before / 1024, rssIdleMb: r.after / 1024, rssSettledMb: r.settled / 1024, idleOpen: r.open });
         }
       }
       const samples = new Map<string, number[]>();
@@ -356,13 +369,13 @@ const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a) && 
 const lines = [
   `### netproxy data path (${full ? "full" : "CI"} form, ${new Date().toISOString().slice(0, 16)}Z)`,
   "",
-  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream; median of ${REPS} round${REPS > 1 ? "s" : ""}, each round measuring every path in turn; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (netproxy: node running an esbuild bundle, plus its helper) before and while holding ${IDLE_CONNS} idle TCP connections. Ratios are against slirp4netns.`,
+  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream; median of ${REPS} round${REPS > 1 ? "s" : ""}, each round measuring every path in turn; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (netproxy: node running an esbuild bundle, plus its helper) before, and while holding ${IDLE_CONNS} idle TCP connections 1 s and ${IDLE_SETTLE_SECS} s after they were opened. Ratios are against slirp4netns.`,
   "",
-  "| path | guest→host 1500 (Gbit/s) | host→guest 1500 | guest→host 65520 | host→guest 65520 | new conns/s | RSS idle / with 1,000 conns (MB) |",
+  `| path | guest→host 1500 (Gbit/s) | host→guest 1500 | guest→host 65520 | host→guest 65520 | new conns/s | RSS idle / with 1,000 conns at 1 s / at ${IDLE_SETTLE_SECS} s (MB) |`,
   "|---|---|---|---|---|---|---|",
   ...rows.map(
     (r) =>
-      `| ${r.variant} | ${fmt(r.g2h1500)}${ratio(r.g2h1500, slirp?.g2h1500)} | ${fmt(r.h2g1500)}${ratio(r.h2g1500, slirp?.h2g1500)} | ${fmt(r.g2h65520)}${ratio(r.g2h65520, slirp?.g2h65520)} | ${fmt(r.h2g65520)}${ratio(r.h2g65520, slirp?.h2g65520)} | ${fmt(r.cps, 0)}${ratio(r.cps, slirp?.cps)} | ${r.variant === "veth" ? "kernel" : `${fmt(r.rssBeforeMb, 1)} / ${fmt(r.rssIdleMb, 1)} (${r.idleOpen} open)`} |`,
+      `| ${r.variant} | ${fmt(r.g2h1500)}${ratio(r.g2h1500, slirp?.g2h1500)} | ${fmt(r.h2g1500)}${ratio(r.h2g1500, slirp?.h2g1500)} | ${fmt(r.g2h65520)}${ratio(r.g2h65520, slirp?.g2h65520)} | ${fmt(r.h2g65520)}${ratio(r.h2g65520, slirp?.h2g65520)} | ${fmt(r.cps, 0)}${ratio(r.cps, slirp?.cps)} | ${r.variant === "veth" ? "kernel" : `${fmt(r.rssBeforeMb, 1)} / ${fmt(r.rssIdleMb, 1)} / ${fmt(r.rssSettledMb, 1)} (${r.idleOpen} open)`} |`,
   ),
   "",
   ...roundLines(rows),
