@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything on a fresh Debian machine with Node 20 and npm (as root or with sudo):
-# Debian packages (QEMU, slirp4netns, passt, iperf3, busybox, wabt, ...), pnpm, the workspace's
+# Debian packages (QEMU, slirp4netns, passt, iperf3, busybox, wabt, ab for bench/netproxy-l7, ...), pnpm, the workspace's
 # dependencies, the build, the native helpers and the cached test guest. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ SUDO=""
 DEBS=(
   qemu-system-x86 qemu-utils slirp4netns passt iperf3 busybox-static netcat-openbsd socat
   dnsutils cpio curl gcc libc6-dev make iproute2 util-linux kmod ca-certificates openssl procps
-  ipxe-qemu python3 wabt
+  ipxe-qemu python3 wabt apache2-utils
 )
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -2,7 +2,8 @@
  * netproxy L7 benchmark: (1) the DNS forwarder with a 100,000-name deny list — saturated
  * queries/s and latency percentiles at a fixed offered load of 20,000 q/s, against a UDP upstream
  * in another process; (2) TLS interception — new guest handshakes/s with the leaf cache warm, and
- * bulk HTTPS throughput through interception vs direct to the same upstream, in the same run.
+ * bulk HTTPS throughput through interception vs direct to the same upstream, in the same run;
+ * with the Node TLS clients of client.ts and again with standard C clients (loadgen.ts: ab, curl).
  *
  * Run from the repo root: bash bench/netproxy-l7/run.sh   (writes bench/netproxy-l7/RESULTS.fragment.md)
  */
@@ -23,6 +24,7 @@ import { UpstreamTrust } from "../../packages/netproxy/src/tls/roots.js";
 import { L7Interceptor } from "../../packages/netproxy/src/tls/interceptor.js";
 import { canonicalSni, parseClientHello } from "../../packages/netproxy/src/tls/client-hello.js";
 import { cpuSecs } from "../proc-cpu.js";
+import { abConnections, curlDownload, type LoadTarget } from "./loadgen.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const quick = process.argv.includes("--quick");
@@ -274,12 +276,31 @@ async function benchTls(): Promise<string[]> {
   const pd2 = parties();
   const cpuDirect = perHandshake(pd0, pd1, Math.max(1, Number(hsDirect.count)));
   const cpuProxy = perHandshake(pd1, pd2, Math.max(1, Number(hsProxy.count)));
+  // The same with the second load generators: ab for new connections (one small GET each), curl for bulk.
+  const icptCaFile = join(dir, "interception.pem");
+  writeFileSync(icptCaFile, ca.certPem);
+  const directTarget: LoadTarget = { port: upPort, servername: SNI, caFile };
+  const proxyTarget: LoadTarget = { port: proxyPort, servername: SNI, caFile: icptCaFile };
+  const abConns = quick ? 300 : 2000;
+  const abConnRun = async (t: LoadTarget) => {
+    const up0 = cpuSecs(up.cp.pid!, 0);
+    const self0 = process.cpuUsage();
+    const r = bulkOnly ? { count: 0, seconds: 1, cpu: 0 } : await abConnections(t, abConns, 16);
+    const self = process.cpuUsage(self0);
+    const n = Math.max(1, r.count);
+    return { rate: r.count / r.seconds, cpuMs: `ab ${((1000 * r.cpu) / n).toFixed(2)}, upstream ${((1000 * (cpuSecs(up.cp.pid!, 0) - up0)) / n).toFixed(2)}, interceptor ${((self.user + self.system) / 1000 / n).toFixed(2)}` };
+  };
+  const abDirect = await abConnRun(directTarget);
+  const abProxy = await abConnRun(proxyTarget);
   const warm = leaves.issued === issuedBefore;
   if (process.argv.includes("--handshakes-only")) {
     cl.cp.kill();
     up.cp.kill();
     server.close();
-    return [`handshakes/s direct ${(Number(hsDirect.count) / Number(hsDirect.seconds)).toFixed(0)}, intercepted ${(Number(hsProxy.count) / Number(hsProxy.seconds)).toFixed(0)}, per CPU-second ${hsPerCpu.toFixed(0)}; CPU-ms per handshake: direct ${cpuDirect}; intercepted ${cpuProxy}`];
+    return [
+      `Node clients: handshakes/s direct ${(Number(hsDirect.count) / Number(hsDirect.seconds)).toFixed(0)}, intercepted ${(Number(hsProxy.count) / Number(hsProxy.seconds)).toFixed(0)}, per CPU-second ${hsPerCpu.toFixed(0)}; CPU-ms per handshake: direct ${cpuDirect}; intercepted ${cpuProxy}`,
+      `ab: connections/s direct ${abDirect.rate.toFixed(0)}, intercepted ${abProxy.rate.toFixed(0)}; CPU-ms per connection: direct ${abDirect.cpuMs}; intercepted ${abProxy.cpuMs}`,
+    ];
   }
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
   const bytes = Number(arg("mib") ?? (quick ? 32 : 256)) * 1024 * 1024;
@@ -288,15 +309,16 @@ async function benchTls(): Promise<string[]> {
   // Direct and intercepted runs alternate, so both see the same moments of a shared machine;
   // the ratio is the median of the per-round ratios.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const paired = async (mode: "get" | "post", n: number) => {
+  /** `n` bytes each way per round through `once` (Mbit/s), direct then intercepted, `rounds` times. */
+  const paired = async (n: number, once: (direct: boolean) => Promise<number>) => {
     const d: number[] = [];
     const p: number[] = [];
     const r: number[] = [];
     const cpuPerGiB: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      const a = mbps(await run({ mode, port: upPort, servername: SNI, caPem: upCa, bytes: n }));
+      const a = await once(true);
       const c0 = process.cpuUsage();
-      const b = mbps(await run({ mode, port: proxyPort, servername: SNI, caPem: ca.certPem, bytes: n }));
+      const b = await once(false);
       const c = process.cpuUsage(c0);
       cpuPerGiB.push((c.user + c.system) / 1e6 / (n / 2 ** 30));
       d.push(a);
@@ -305,15 +327,18 @@ async function benchTls(): Promise<string[]> {
     }
     return { direct: median(d), proxy: median(p), ratio: median(r), cpuPerGiB: median(cpuPerGiB) };
   };
-  const get = await paired("get", bytes);
-  const post = process.argv.includes("--get-only") ? get : await paired("post", bytes / 2);
-  console.log(`interceptor process CPU-s per GiB: download ${get.cpuPerGiB.toFixed(2)}, upload ${post.cpuPerGiB.toFixed(2)}`);
+  const node = (mode: "get" | "post", n: number) => (direct: boolean) =>
+    run({ mode, port: direct ? upPort : proxyPort, servername: SNI, caPem: direct ? upCa : ca.certPem, bytes: n }).then(mbps);
+  const get = await paired(bytes, node("get", bytes));
+  const curlGet = await paired(bytes, async (direct) => (await curlDownload(direct ? directTarget : proxyTarget, bytes)).mbps);
+  const post = process.argv.includes("--get-only") ? get : await paired(bytes / 2, node("post", bytes / 2));
+  console.log(`interceptor process CPU-s per GiB: download ${get.cpuPerGiB.toFixed(2)}, upload ${post.cpuPerGiB.toFixed(2)}, curl download ${curlGet.cpuPerGiB.toFixed(2)}`);
   cl.cp.kill();
   up.cp.kill();
   server.close();
   const rate = (r: Record<string, unknown>) => Number(r.count) / Number(r.seconds);
   return [
-    `TLS interception: guest TLS clients (16 concurrent loops, separate process) → a loopback server playing the stack (first-flight sniff, SNI egress decision, FlowInterceptor) → L7Interceptor (leaf from the warm cache${warm ? ", no leaf signed during the run" : ""}; ECDSA P-256) → upstream HTTPS server (separate process, own CA, verified). One secret configured, so request heads go through the HTTP/1 filter. "Direct" = the same clients straight to the upstream.`,
+    `TLS interception: guest TLS clients (Node TLS clients, 16 concurrent loops, separate process; rows marked "ab" / "curl" use those C clients instead, one process) → a loopback server playing the stack (first-flight sniff, SNI egress decision, FlowInterceptor) → L7Interceptor (leaf from the warm cache${warm ? ", no leaf signed during the run" : ""}; ECDSA P-256) → upstream HTTPS server (separate process, own CA, verified). One secret configured, so request heads go through the HTTP/1 filter. "Direct" = the same clients straight to the upstream. Rows not marked "ab" or "curl" use the Node TLS clients (bench/netproxy-l7/client.ts).`,
     "",
     "| measure | direct | through interception | ratio |",
     "|---|---|---|---|",
@@ -321,9 +346,12 @@ async function benchTls(): Promise<string[]> {
     `| intercepted handshakes per CPU-second of the interceptor process (guest + upstream side) | — | ${hsPerCpu.toFixed(0)} | — |`,
     `| CPU-ms per new handshake of each process (guest clients, upstream, interceptor; /proc) | ${cpuDirect} | ${cpuProxy} | — |`,
     `| floor: plain Node TLS server+client handshake pairs per CPU-second, one process, same machine state | ${floor.toFixed(0)} | — | interception/floor ${(hsPerCpu / floor).toFixed(2)} |`,
+    `| ab: new HTTPS connections/s (ApacheBench, ${abConns} connections, 16 at once; each a full handshake, no certificate verification by ab, one small HTTP/1.0 GET, upstream closes) | ${abDirect.rate.toFixed(0)} | ${abProxy.rate.toFixed(0)} | ${(abProxy.rate / abDirect.rate).toFixed(2)} |`,
+    `| ab: CPU-ms per connection of each process (ab, upstream, interceptor; ab from its shell's times, the others from /proc) | ${abDirect.cpuMs} | ${abProxy.cpuMs} | — |`,
     `| bulk HTTPS download, ${bytes / 1048576} MiB (Mbit/s, median of ${rounds} alternating rounds) | ${get.direct.toFixed(0)} | ${get.proxy.toFixed(0)} | ${get.ratio.toFixed(2)} |`,
+    `| curl: bulk HTTPS download, ${bytes / 1048576} MiB (curl, verifying; Mbit/s after the handshake, median of ${rounds} alternating rounds) | ${curlGet.direct.toFixed(0)} | ${curlGet.proxy.toFixed(0)} | ${curlGet.ratio.toFixed(2)} |`,
     `| bulk HTTPS upload, ${bytes / 2 / 1048576} MiB (Mbit/s, median of ${rounds} alternating rounds) | ${post.direct.toFixed(0)} | ${post.proxy.toFixed(0)} | ${post.ratio.toFixed(2)} |`,
-    `| interceptor process CPU-seconds per GiB relayed (median; includes the loopback "stack" sockets) | — | download ${get.cpuPerGiB.toFixed(2)}, upload ${post.cpuPerGiB.toFixed(2)} | — |`,
+    `| interceptor process CPU-seconds per GiB relayed (median; includes the loopback "stack" sockets) | — | download ${get.cpuPerGiB.toFixed(2)}, upload ${post.cpuPerGiB.toFixed(2)}, curl download ${curlGet.cpuPerGiB.toFixed(2)} | — |`,
   ];
 }
 

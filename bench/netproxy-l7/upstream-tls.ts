@@ -1,4 +1,4 @@
-/** Bench helper: an HTTPS/1.1 upstream under its own CA: GET /bulk/<n> streams n bytes, POST answers with the byte count, anything else a short body. */
+/** Bench helper: an HTTPS/1.1 upstream under its own CA: GET /bulk/<n> streams n bytes, GET /close answers and closes, POST answers with the byte count, anything else a short body. */
 import { createServer, type TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { generateCa } from "../../packages/netproxy/src/tls/ca.js";
@@ -27,6 +27,7 @@ const server = createServer({ noDelay: true, secureContext: dflt.context, SNICal
     const head = buf.slice(0, end);
     const rest = buf.length - end - 4;
     buf = "";
+    if (head.startsWith("GET /close ")) return void s.end("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
     const m = /^GET \/bulk\/(\d+)/.exec(head);
     if (m) {
       let left = Number(m[1]);
