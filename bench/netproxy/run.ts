@@ -13,7 +13,9 @@
  *               ... --measure h2g,cps --mtu 1500    subset of measurements / MTUs (prints only)
  *               ... --reps N                         rounds per measurement (median reported; default 3 with --full)
  *                                                    (default 1, 2 with --full)
- * $NP_CPU=1 also prints the data path's CPU-s per Gbit for every iperf3 run (node + helper for netproxy).
+ * $NP_CPU=1 also prints the data path's CPU-s per Gbit for every iperf3 run and CPU-µs per connection
+ * for every connection-rate run (node + helper for netproxy).
+ * Every sample is printed on stderr as it is taken, with the 1-minute load average.
  * $NP_STDOUT=FILE appends netproxy's stdout there (e.g. with NETPROXY_NODE_FLAGS=--trace-gc).
  * A/B: --only netproxy,netproxy-b,slirp4netns with $NP_B_ENTRY / $NP_B_HELPER / $NP_B_NODE_FLAGS (see nodeFlagsB).
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
@@ -211,8 +213,12 @@ async function iperf(env: Env, reverse: boolean): Promise<number> {
 async function rate(env: Env): Promise<number> {
   const [cmd, args] = tsArgs(join(here, "cps.ts"), ["rate", env.server, "7000", String(RATE_SECS), "8"]);
   try {
+    const cpu0 = env.pid === null ? 0 : cpuSecs(env.pid);
     const out = await env.topo.exec(env.guest, cmd, args, { timeoutMs: (RATE_SECS + 60) * 1000 });
-    return (JSON.parse(out.trim().split("\n").pop()!) as { cps: number }).cps;
+    const cps = (JSON.parse(out.trim().split("\n").pop()!) as { cps: number }).cps;
+    // $NP_CPU: the data path's CPU per connection (the run includes the client's start-up, alike for every path).
+    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu cps pid ${env.pid}: ${(((cpuSecs(env.pid) - cpu0) * 1e6) / (cps * RATE_SECS)).toFixed(0)} CPU-µs/conn at ${cps}/s`);
+    return cps;
   } catch (e) {
     console.error(`rate failed: ${(e as Error).message.slice(0, 300)}`);
     return NaN;
@@ -305,7 +311,9 @@ async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
       const samples = new Map<string, number[]>();
       const take = async (v: Variant, what: string, f: () => Promise<number>) => {
         const k = `${v}/${what}`;
-        samples.set(k, [...(samples.get(k) ?? []), await f()]);
+        const x = await f();
+        samples.set(k, [...(samples.get(k) ?? []), x]);
+        console.error(`mtu ${mtu} ${k}: ${x.toFixed(what === "cps" ? 0 : 2)} (load ${loadavg()[0]!.toFixed(1)})`);
       };
       for (let round = 0; round < REPS; round++) {
         for (const [v, env] of envs) {
