@@ -17,7 +17,8 @@
  * for every connection-rate run (node + helper for netproxy).
  * Every sample is printed on stderr as it is taken, with the 1-minute load average.
  * $NP_STDOUT=FILE appends netproxy's stdout there (e.g. with NETPROXY_NODE_FLAGS=--trace-gc).
- * A/B: --only netproxy,netproxy-b,slirp4netns with $NP_B_ENTRY / $NP_B_HELPER / $NP_B_NODE_FLAGS (see nodeFlagsB).
+ * A/B: --only netproxy,netproxy-b,slirp4netns with $NP_B_ENTRY / $NP_B_HELPER / $NP_B_NODE_FLAGS (see nodeFlagsB)
+ * / $NP_B_ENV (`K=V ...` added to netproxy-b's environment; $NETPROXY_ENV does the same for netproxy).
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
@@ -110,6 +111,10 @@ const nodeFlags = (process.env.NETPROXY_NODE_FLAGS ?? "").split(/\s+/).filter(Bo
  * others): netproxy built from $NP_B_ENTRY (another tree's src/netns/netproxy-main.ts; default
  * this one), with the helper $NP_B_HELPER and the node flags $NP_B_NODE_FLAGS (defaults as A).
  */
+/** `K=V K2=V2` (from $NETPROXY_ENV, or $NP_B_ENV for netproxy-b) as environment entries for the netproxy process. */
+function envPairs(spec: string): Record<string, string> {
+  return Object.fromEntries(spec.split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+}
 const nodeFlagsB = process.env.NP_B_NODE_FLAGS !== undefined ? process.env.NP_B_NODE_FLAGS.split(/\s+/).filter(Boolean) : nodeFlags;
 
 function tsArgs(file: string, args: string[]): [string, string[]] {
@@ -182,7 +187,7 @@ async function setupIn(topo: Topology, variant: Variant, mtu: number, dir: strin
   const entry = b ? (bundledB ??= bundleNetproxy(dir, process.env.NP_B_ENTRY ? resolve(process.env.NP_B_ENTRY) : undefined, "netproxy-b")) : (bundled ??= bundleNetproxy(dir));
   const np = topo.spawn(host, process.execPath, [...(b ? nodeFlagsB : nodeFlags), entry, "--config", cfg, "--listen", `netns:${Topology.path(guest)}`], {
     cwd: pkgDir,
-    env: { ...process.env, SANDBOX_NETPROXY_HELPER: (b && process.env.NP_B_HELPER) || ensureHelper() },
+    env: { ...process.env, ...envPairs(b && process.env.NP_B_ENV !== undefined ? process.env.NP_B_ENV : (process.env.NETPROXY_ENV ?? "")), SANDBOX_NETPROXY_HELPER: (b && process.env.NP_B_HELPER) || ensureHelper() },
   });
   np.stderr?.resume();
   if (process.env.NP_STDOUT) np.stdout?.on("data", (d: Buffer) => appendFileSync(process.env.NP_STDOUT!, d));
@@ -240,22 +245,21 @@ function rssKb(pid: number): number {
   return total;
 }
 
-/** Seconds after the 1,000 connections are open at which the settled RSS is taken (V8's memory reducer runs 8 s or more after the last full GC). */
-const IDLE_SETTLE_SECS = 15;
-
-/** RSS before the idle connections, 1 s after they are open, and after {@link IDLE_SETTLE_SECS} s of them idle. */
-async function idleRss(env: Env): Promise<{ before: number; after: number; settled: number; open: number }> {
-  if (env.pid === null) return { before: NaN, after: NaN, settled: NaN, open: NaN };
+/**
+ * RSS before the idle connections and 1 s after they are open. (Later samples are not steadier: V8
+ * shrinks its young generation only when its memory reducer happens to be armed, which depends on
+ * how long ago the process started, not on the connections.)
+ */
+async function idleRss(env: Env): Promise<{ before: number; after: number; open: number }> {
+  if (env.pid === null) return { before: NaN, after: NaN, open: NaN };
   const before = rssKb(env.pid);
   const [cmd, args] = tsArgs(join(here, "cps.ts"), ["idle", env.server, "7000", String(IDLE_CONNS)]);
   const child = env.topo.spawn(env.guest, cmd, args, { cwd: pkgDir, stdio: ["pipe", "pipe", "inherit"] });
   const line = await waitLine(child, (l) => l.startsWith("{"), "idle connections", 120_000).catch(() => '{"open":0}');
   await sleep(1000);
   const after = rssKb(env.pid);
-  await sleep((IDLE_SETTLE_SECS - 1) * 1000);
-  const settled = rssKb(env.pid);
   child.stdin?.end();
-  return { before, after, settled, open: (JSON.parse(line) as { open: number }).open };
+  return { before, after, open: (JSON.parse(line) as { open: number }).open };
 }
 
 interface Row {
@@ -267,7 +271,6 @@ interface Row {
   cps: number;
   rssBeforeMb: number;
   rssIdleMb: number;
-  rssSettledMb: number;
   idleOpen: number;
   /** Every round's value per column (e.g. `g2h1500`), in round order: the spread behind each median. */
   rounds: Record<string, number[]>;
@@ -286,7 +289,7 @@ async function teardown(variant: Variant, env: Env): Promise<void> {
 /** Every variant side by side: per MTU all are set up, then measured in interleaved rounds. */
 async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
   const rows = new Map<Variant, Row>(
-    variants.map((v) => [v, { variant: v, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, rssSettledMb: NaN, idleOpen: NaN, rounds: {} }]),
+    variants.map((v) => [v, { variant: v, g2h1500: NaN, h2g1500: NaN, g2h65520: NaN, h2g65520: NaN, cps: NaN, rssBeforeMb: NaN, rssIdleMb: NaN, idleOpen: NaN, rounds: {} }]),
   );
   const failed = new Set<Variant>();
   for (const mtu of MTUS) {
@@ -305,7 +308,7 @@ async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
       if (mtu === 1500 && MEASURE.has("idle")) {
         for (const [v, env] of envs) {
           const r = await idleRss(env);
-          Object.assign(rows.get(v)!, { rssBeforeMb: r.before / 1024, rssIdleMb: r.after / 1024, rssSettledMb: r.settled / 1024, idleOpen: r.open });
+          Object.assign(rows.get(v)!, { rssBeforeMb: r.before / 1024, rssIdleMb: r.after / 1024, idleOpen: r.open });
         }
       }
       const samples = new Map<string, number[]>();
@@ -377,13 +380,13 @@ const ratio = (a: number, b: number | undefined) => (b && Number.isFinite(a) && 
 const lines = [
   `### netproxy data path (${full ? "full" : "CI"} form, ${new Date().toISOString().slice(0, 16)}Z)`,
   "",
-  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream; median of ${REPS} round${REPS > 1 ? "s" : ""}, each round measuring every path in turn; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (netproxy: node running an esbuild bundle, plus its helper) before, and while holding ${IDLE_CONNS} idle TCP connections 1 s and ${IDLE_SETTLE_SECS} s after they were opened. Ratios are against slirp4netns.`,
+  `Machine: ${machine()}. iperf3 ${IPERF_SECS} s per run, one stream; median of ${REPS} round${REPS > 1 ? "s" : ""}, each round measuring every path in turn; connection rate over ${RATE_SECS} s with 8 workers (connect, 1-byte echo, close); RSS of the data-path process (netproxy: node running an esbuild bundle, plus its helper) before and while holding ${IDLE_CONNS} idle TCP connections (1 s after they were opened). Ratios are against slirp4netns.`,
   "",
-  `| path | guest→host 1500 (Gbit/s) | host→guest 1500 | guest→host 65520 | host→guest 65520 | new conns/s | RSS idle / with 1,000 conns at 1 s / at ${IDLE_SETTLE_SECS} s (MB) |`,
+  `| path | guest→host 1500 (Gbit/s) | host→guest 1500 | guest→host 65520 | host→guest 65520 | new conns/s | RSS idle / with 1,000 conns (MB) |`,
   "|---|---|---|---|---|---|---|",
   ...rows.map(
     (r) =>
-      `| ${r.variant} | ${fmt(r.g2h1500)}${ratio(r.g2h1500, slirp?.g2h1500)} | ${fmt(r.h2g1500)}${ratio(r.h2g1500, slirp?.h2g1500)} | ${fmt(r.g2h65520)}${ratio(r.g2h65520, slirp?.g2h65520)} | ${fmt(r.h2g65520)}${ratio(r.h2g65520, slirp?.h2g65520)} | ${fmt(r.cps, 0)}${ratio(r.cps, slirp?.cps)} | ${r.variant === "veth" ? "kernel" : `${fmt(r.rssBeforeMb, 1)} / ${fmt(r.rssIdleMb, 1)} / ${fmt(r.rssSettledMb, 1)} (${r.idleOpen} open)`} |`,
+      `| ${r.variant} | ${fmt(r.g2h1500)}${ratio(r.g2h1500, slirp?.g2h1500)} | ${fmt(r.h2g1500)}${ratio(r.h2g1500, slirp?.h2g1500)} | ${fmt(r.g2h65520)}${ratio(r.g2h65520, slirp?.g2h65520)} | ${fmt(r.h2g65520)}${ratio(r.h2g65520, slirp?.h2g65520)} | ${fmt(r.cps, 0)}${ratio(r.cps, slirp?.cps)} | ${r.variant === "veth" ? "kernel" : `${fmt(r.rssBeforeMb, 1)} / ${fmt(r.rssIdleMb, 1)} (${r.idleOpen} open)`} |`,
   ),
   "",
   ...roundLines(rows),
