@@ -204,12 +204,17 @@ async function iperf(env: Env, reverse: boolean): Promise<number> {
 
 async function rate(env: Env): Promise<number> {
   const [cmd, args] = tsArgs(join(here, "cps.ts"), ["rate", env.server, "7000", String(RATE_SECS), "8"]);
+  // $NP_PCAP=PREFIX: capture the guest's side of the rate run (headers only) to PREFIX-<namespace>.pcap.
+  const pcap = process.env.NP_PCAP ? env.topo.spawn(env.guest, "tcpdump", ["-i", "any", "-s", "96", "-w", `${process.env.NP_PCAP}-${env.guest}.pcap`, "tcp"]) : null;
+  if (pcap) await sleep(500);
   try {
     const out = await env.topo.exec(env.guest, cmd, args, { timeoutMs: (RATE_SECS + 60) * 1000 });
     return (JSON.parse(out.trim().split("\n").pop()!) as { cps: number }).cps;
   } catch (e) {
     console.error(`rate failed: ${(e as Error).message.slice(0, 300)}`);
     return NaN;
+  } finally {
+    pcap?.kill("SIGINT");
   }
 }
 
