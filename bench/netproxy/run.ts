@@ -13,7 +13,8 @@
  *               ... --measure h2g,cps --mtu 1500    subset of measurements / MTUs (prints only)
  *               ... --reps N                         rounds per measurement (median reported; default 3 with --full)
  *                                                    (default 1, 2 with --full)
- * $NP_CPU=1 also prints the data path's CPU-s per Gbit for every iperf3 run (node + helper for netproxy).
+ * $NP_CPU=1 also prints the data path's CPU-s per Gbit for every iperf3 run and CPU-us per connection of every rate run (node + helper for netproxy).
+ * $NP_ROUNDS=1 prints every round's sample (with the 1-minute load) to stderr; $NP_PCAP=PREFIX captures the rate run (see rate()).
  * $NP_STDOUT=FILE appends netproxy's stdout there (e.g. with NETPROXY_NODE_FLAGS=--trace-gc).
  * A/B: --only netproxy,netproxy-b,slirp4netns with $NP_B_ENTRY / $NP_B_HELPER / $NP_B_NODE_FLAGS (see nodeFlagsB).
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
@@ -208,8 +209,12 @@ async function rate(env: Env): Promise<number> {
   const pcap = process.env.NP_PCAP ? env.topo.spawn(env.guest, "tcpdump", ["-i", "any", "-s", "96", "-w", `${process.env.NP_PCAP}-${env.guest}.pcap`, "tcp"]) : null;
   if (pcap) await sleep(500);
   try {
+    const cpu0 = env.pid === null ? 0 : cpuSecs(env.pid);
     const out = await env.topo.exec(env.guest, cmd, args, { timeoutMs: (RATE_SECS + 60) * 1000 });
-    return (JSON.parse(out.trim().split("\n").pop()!) as { cps: number }).cps;
+    const cps = (JSON.parse(out.trim().split("\n").pop()!) as { cps: number }).cps;
+    // $NP_CPU: the data path's CPU time per connection (less sensitive to other load than the rate).
+    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu cps pid ${env.pid}: ${(((cpuSecs(env.pid) - cpu0) * 1e6) / (cps * RATE_SECS)).toFixed(0)} CPU-us/connection at ${cps}/s`);
+    return cps;
   } catch (e) {
     console.error(`rate failed: ${(e as Error).message.slice(0, 300)}`);
     return NaN;
@@ -295,7 +300,9 @@ async function measureAll(variants: Variant[], dir: string): Promise<Row[]> {
       const samples = new Map<string, number[]>();
       const take = async (v: Variant, what: string, f: () => Promise<number>) => {
         const k = `${v}/${what}`;
-        samples.set(k, [...(samples.get(k) ?? []), await f()]);
+        const x = await f();
+        samples.set(k, [...(samples.get(k) ?? []), x]);
+        if (process.env.NP_ROUNDS) console.error(`round sample ${k} mtu ${mtu}: ${x.toFixed(2)} (load ${loadavg()[0]!.toFixed(1)})`);
       };
       for (let round = 0; round < REPS; round++) {
         for (const [v, env] of envs) {
