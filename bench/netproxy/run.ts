@@ -217,11 +217,12 @@ async function rate(env: Env): Promise<number> {
   if (pcap) await sleep(500);
   try {
     const cpu0 = env.pid === null ? 0 : cpuSecs(env.pid);
+    const own0 = env.pid === null ? 0 : cpuSecs(env.pid, 0);
     const out = await env.topo.exec(env.guest, cmd, args, { timeoutMs: (RATE_SECS + 60) * 1000 });
     const { cps, errors } = JSON.parse(out.trim().split("\n").pop()!) as { cps: number; errors: number };
     if (errors > 0) console.error(`rate: ${errors} failed connections (${env.guest})`);
     // $NP_CPU: the data path's CPU time per connection (less sensitive to other load than the rate).
-    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu cps pid ${env.pid}: ${(((cpuSecs(env.pid) - cpu0) * 1e6) / (cps * RATE_SECS)).toFixed(0)} CPU-us/connection at ${cps}/s`);
+    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu cps pid ${env.pid}: ${(((cpuSecs(env.pid) - cpu0) * 1e6) / (cps * RATE_SECS)).toFixed(0)} CPU-us/connection (process itself ${(((cpuSecs(env.pid, 0) - own0) * 1e6) / (cps * RATE_SECS)).toFixed(0)}) at ${cps}/s`);
     return cps;
   } catch (e) {
     console.error(`rate failed: ${(e as Error).message.slice(0, 300)}`);
