@@ -13,9 +13,10 @@
  *               ... --measure h2g,cps --mtu 1500    subset of measurements / MTUs (prints only)
  *               ... --reps N                         rounds per measurement (median reported; default 3 with --full)
  *                                                    (default 1, 2 with --full)
- * $NP_CPU=1 also prints the data path's CPU-s per Gbit for every iperf3 run and CPU-µs per connection
- * for every connection-rate run (node + helper for netproxy).
+ * $NP_CPU=1 also prints the data path's CPU-s per Gbit for every iperf3 run and CPU-us per connection
+ * of every rate run (node + helper for netproxy, and node alone).
  * Every sample is printed on stderr as it is taken, with the 1-minute load average.
+ * $NP_PCAP=PREFIX captures the rate run (see rate()).
  * $NP_STDOUT=FILE appends netproxy's stdout there (e.g. with NETPROXY_NODE_FLAGS=--trace-gc).
  * A/B: --only netproxy,netproxy-b,slirp4netns with $NP_B_ENTRY / $NP_B_HELPER / $NP_B_NODE_FLAGS (see nodeFlagsB)
  * / $NP_B_ENV (`K=V ...` added to netproxy-b's environment; $NETPROXY_ENV does the same for netproxy).
@@ -162,6 +163,13 @@ async function setup(variant: Variant, mtu: number, dir: string): Promise<Env> {
 async function setupIn(topo: Topology, variant: Variant, mtu: number, dir: string): Promise<Env> {
   const guest = await topo.netns("guest");
   const host = await topo.netns("host");
+  // The guest closes first, so every rate-run connection leaves a TIME-WAIT socket on its port for
+  // 60 s: after ~14,000 connections (the even half of the ephemeral range that connect() prefers)
+  // each connect() searches for a free port and the rate collapses to ~200/s whatever the data
+  // path. Few TIME-WAIT sockets in the guest namespace keep every round measuring the data path.
+  // (A closed socket the kernel did not keep answers a late FIN with RST: a peer that acknowledges
+  // the guest's FIN before sending its own gets RST instead of the last ACK; still one frame.)
+  await topo.exec(guest, "sysctl", ["-qw", "net.ipv4.tcp_max_tw_buckets=256"]);
   // Servers in the host namespace: iperf3 and the connection-rate echo server.
   topo.spawn(host, "iperf3", ["-s"]);
   const [cmd, args] = tsArgs(join(here, "cps.ts"), ["server", "7000"]);
@@ -217,16 +225,23 @@ async function iperf(env: Env, reverse: boolean): Promise<number> {
 
 async function rate(env: Env): Promise<number> {
   const [cmd, args] = tsArgs(join(here, "cps.ts"), ["rate", env.server, "7000", String(RATE_SECS), "8"]);
+  // $NP_PCAP=PREFIX: capture the guest's side of the rate run (headers only) to PREFIX-<namespace>.pcap.
+  const pcap = process.env.NP_PCAP ? env.topo.spawn(env.guest, "tcpdump", ["-i", "any", "-s", "96", "-w", `${process.env.NP_PCAP}-${env.guest}.pcap`, "tcp"]) : null;
+  if (pcap) await sleep(500);
   try {
     const cpu0 = env.pid === null ? 0 : cpuSecs(env.pid);
+    const own0 = env.pid === null ? 0 : cpuSecs(env.pid, 0);
     const out = await env.topo.exec(env.guest, cmd, args, { timeoutMs: (RATE_SECS + 60) * 1000 });
-    const cps = (JSON.parse(out.trim().split("\n").pop()!) as { cps: number }).cps;
-    // $NP_CPU: the data path's CPU per connection (the run includes the client's start-up, alike for every path).
-    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu cps pid ${env.pid}: ${(((cpuSecs(env.pid) - cpu0) * 1e6) / (cps * RATE_SECS)).toFixed(0)} CPU-µs/conn at ${cps}/s`);
+    const { cps, errors } = JSON.parse(out.trim().split("\n").pop()!) as { cps: number; errors: number };
+    if (errors > 0) console.error(`rate: ${errors} failed connections (${env.guest})`);
+    // $NP_CPU: the data path's CPU time per connection (less sensitive to other load than the rate).
+    if (process.env.NP_CPU && env.pid !== null) console.error(`cpu cps pid ${env.pid}: ${(((cpuSecs(env.pid) - cpu0) * 1e6) / (cps * RATE_SECS)).toFixed(0)} CPU-us/connection (process itself ${(((cpuSecs(env.pid, 0) - own0) * 1e6) / (cps * RATE_SECS)).toFixed(0)}) at ${cps}/s`);
     return cps;
   } catch (e) {
     console.error(`rate failed: ${(e as Error).message.slice(0, 300)}`);
     return NaN;
+  } finally {
+    pcap?.kill("SIGINT");
   }
 }
 

@@ -250,7 +250,7 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
       : { rx_frames: 0, rx_bytes: 0, tx_frames: 0, tx_bytes: 0, rx_oversize: 0, tx_dropped: 0 },
     counters: {
       ...(stack ? flattenCounters(stack.stats()) : {}),
-      ...(link ? { link_rx_handler_errors: link.stats.rxHandlerErrors } : {}),
+      ...(link ? { link_rx_handler_errors: link.stats.rxHandlerErrors, link_rx_runts: link.stats.rxRunts } : {}),
     },
     published_ports: [...ports.values()],
   });

@@ -38,6 +38,7 @@ export const DEFAULT_TUNING: StackTuning = {
   rtoMaxMs: 60_000,
   tcpMaxRetries: 12,
   timeWaitMs: 2000,
+  delayedAckMs: 10,
   connectTimeoutMs: 10_000,
   sniffTimeoutMs: 5000,
   sniffMaxBytes: 16 * 1024,
@@ -120,6 +121,7 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
       rto: { initialMs: tuning.rtoInitialMs, minMs: tuning.rtoMinMs, maxMs: tuning.rtoMaxMs },
       maxRetries: tuning.tcpMaxRetries,
       timeWaitMs: tuning.timeWaitMs,
+      delayedAckMs: tuning.delayedAckMs,
       // With TSO the link cuts segments at the MSS: up to a 65535-byte IP packet per frame.
       tsoBytes: offloads?.tso ? 65535 - 20 - 60 : 0,
     },

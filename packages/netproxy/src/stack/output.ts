@@ -146,58 +146,68 @@ export class FrameOutput {
     return this.ipId;
   }
 
+  /**
+   * Send an L4 message larger than the MTU as fragments. The message is written once; each
+   * fragment is built in the link's buffer from a header prefix made once per datagram, of which
+   * only the length, the fragment offset and (IPv4) the header checksum change per fragment; the
+   * checksum is the prefix's sum plus those two words.
+   */
   private sendFragmented(src: Uint8Array, dst: Uint8Array, protocol: number, l4Len: number, write: (buf: Uint8Array, off: number) => void): boolean {
     const whole = Buffer.allocUnsafe(l4Len);
     write(whole, 0);
-    let ok = true;
-    if (src.length === 4) {
-      const chunk = (this.plan.mtu - IPV4_HEADER_LEN) & ~7;
-      const id = this.nextId();
-      for (let off = 0; off < l4Len; off += chunk) {
-        const n = Math.min(chunk, l4Len - off);
-        const more = off + n < l4Len;
-        const frame = Buffer.allocUnsafe(ETH_HEADER_LEN + IPV4_HEADER_LEN + n);
-        writeEthernetHeader(frame, 0, this.guestMac, this.plan.gatewayMac, ETHERTYPE.IPV4);
-        writeIpv4Header(frame, ETH_HEADER_LEN, { src, dst, protocol, payloadLen: n, id, dontFragment: false });
-        // Patch flags/offset and recompute the header checksum.
-        const h = ETH_HEADER_LEN;
-        const fo = (more ? 0x2000 : 0) | (off >>> 3);
-        frame[h + 6] = fo >>> 8;
-        frame[h + 7] = fo & 0xff;
-        frame[h + 10] = 0;
-        frame[h + 11] = 0;
-        writeIpv4Checksum(frame, h);
-        frame.set(whole.subarray(off, off + n), h + IPV4_HEADER_LEN);
-        ok = this.sendFrame(frame) && ok;
-      }
-      return ok;
+    const v4 = src.length === 4;
+    // Per fragment: the IP header, plus the IPv6 fragment header.
+    const hdrLen = ETH_HEADER_LEN + (v4 ? IPV4_HEADER_LEN : IPV6_HEADER_LEN + 8);
+    const chunk = (this.plan.mtu - (hdrLen - ETH_HEADER_LEN)) & ~7;
+    const prefix = new Uint8Array(hdrLen);
+    writeEthernetHeader(prefix, 0, this.guestMac, this.plan.gatewayMac, v4 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6);
+    const ip = ETH_HEADER_LEN;
+    let baseSum = 0;
+    if (v4) {
+      writeIpv4Header(prefix, ip, { src, dst, protocol, payloadLen: 0, id: this.nextId(), dontFragment: false });
+      // The sum of the words that stay: all but total length (2), flags/offset (6), checksum (10).
+      for (let i = 0; i < IPV4_HEADER_LEN; i += 2) if (i !== 2 && i !== 6 && i !== 10) baseSum += (prefix[ip + i]! << 8) | prefix[ip + i + 1]!;
+    } else {
+      writeIpv6Header(prefix, ip, { src, dst, nextHeader: IPPROTO.FRAGMENT_V6, payloadLen: 0 });
+      const f = ip + IPV6_HEADER_LEN;
+      this.fragId = (this.fragId + 1) >>> 0;
+      prefix[f] = protocol;
+      prefix[f + 1] = 0;
+      prefix[f + 4] = this.fragId >>> 24;
+      prefix[f + 5] = (this.fragId >>> 16) & 0xff;
+      prefix[f + 6] = (this.fragId >>> 8) & 0xff;
+      prefix[f + 7] = this.fragId & 0xff;
     }
-    const chunk = (this.plan.mtu - IPV6_HEADER_LEN - 8) & ~7;
-    this.fragId = (this.fragId + 1) >>> 0;
+    let ok = true;
     for (let off = 0; off < l4Len; off += chunk) {
       const n = Math.min(chunk, l4Len - off);
       const more = off + n < l4Len;
-      const frame = Buffer.allocUnsafe(ETH_HEADER_LEN + IPV6_HEADER_LEN + 8 + n);
-      writeEthernetHeader(frame, 0, this.guestMac, this.plan.gatewayMac, ETHERTYPE.IPV6);
-      writeIpv6Header(frame, ETH_HEADER_LEN, { src, dst, nextHeader: IPPROTO.FRAGMENT_V6, payloadLen: 8 + n });
-      const f = ETH_HEADER_LEN + IPV6_HEADER_LEN;
-      frame[f] = protocol;
-      frame[f + 1] = 0;
-      frame[f + 2] = off >>> 8;
-      frame[f + 3] = (off & 0xf8) | (more ? 1 : 0);
-      frame.writeUInt32BE(this.fragId, f + 4);
-      frame.set(whole.subarray(off, off + n), f + 8);
-      ok = this.sendFrame(frame) && ok;
+      const sent = this.emit(hdrLen + n, (frame, at) => {
+        frame.set(prefix, at);
+        const h = at + ip;
+        if (v4) {
+          const total = IPV4_HEADER_LEN + n;
+          const fo = (more ? 0x2000 : 0) | (off >>> 3);
+          frame[h + 2] = total >>> 8;
+          frame[h + 3] = total & 0xff;
+          frame[h + 6] = fo >>> 8;
+          frame[h + 7] = fo & 0xff;
+          let sum = baseSum + total + fo;
+          while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+          const c = ~sum & 0xffff;
+          frame[h + 10] = c >>> 8;
+          frame[h + 11] = c & 0xff;
+        } else {
+          const plen = 8 + n;
+          frame[h + 4] = plen >>> 8;
+          frame[h + 5] = plen & 0xff;
+          frame[h + IPV6_HEADER_LEN + 2] = off >>> 8;
+          frame[h + IPV6_HEADER_LEN + 3] = (off & 0xf8) | (more ? 1 : 0);
+        }
+        frame.set(whole.subarray(off, off + n), at + hdrLen);
+      });
+      ok = sent && ok;
     }
     return ok;
   }
-}
-
-function writeIpv4Checksum(b: Uint8Array, off: number): void {
-  let sum = 0;
-  for (let i = 0; i < IPV4_HEADER_LEN; i += 2) sum += (b[off + i]! << 8) | b[off + i + 1]!;
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  const c = ~sum & 0xffff;
-  b[off + 10] = c >>> 8;
-  b[off + 11] = c & 0xff;
 }

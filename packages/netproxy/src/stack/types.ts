@@ -162,6 +162,8 @@ export interface StackTuning {
   rtoMaxMs: number;
   tcpMaxRetries: number;
   timeWaitMs: number;
+  /** Longest wait of the ACK of a small arrival for a reply to carry it (ms). */
+  delayedAckMs: number;
   connectTimeoutMs: number;
   sniffTimeoutMs: number;
   sniffMaxBytes: number;

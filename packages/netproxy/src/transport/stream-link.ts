@@ -39,6 +39,8 @@ export interface LinkStats {
   txBytes: number;
   /** Well-formed incoming frames skipped because they exceeded `maxFrameSize`. */
   rxOversize: number;
+  /** Incoming frames skipped because they were too short to carry anything (a bare virtio_net_hdr). */
+  rxRunts: number;
   /** Outgoing frames dropped because the TX queue was at its hard limit. */
   txDropped: number;
   /** Incoming frames on which the registered frame handler threw (the link stays up). */
@@ -57,7 +59,7 @@ export interface ObservableLink extends FrameLink {
 
 /** Create a fresh zeroed counter set. */
 export function newLinkStats(): LinkStats {
-  return { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxOversize: 0, txDropped: 0, rxHandlerErrors: 0 };
+  return { rxFrames: 0, rxBytes: 0, txFrames: 0, txBytes: 0, rxOversize: 0, rxRunts: 0, txDropped: 0, rxHandlerErrors: 0 };
 }
 
 /**

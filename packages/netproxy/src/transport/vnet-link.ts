@@ -56,7 +56,7 @@ export class VnetLink implements ObservableLink {
     this.inner.onFrame((f) => {
       // The header only tells how the kernel left the checksum; the stack trusts this device.
       if (f.length <= VNET_HDR_LEN) {
-        this.inner.stats.rxOversize++; // not a frame at all; counted with the malformed ones
+        this.inner.stats.rxRunts++; // a header and nothing after it
         return;
       }
       handler(f.subarray(VNET_HDR_LEN));

@@ -23,12 +23,13 @@ function fakeHost(): TcpConnHost & { sent: TcpHeaderFields[]; acks: Set<{ flushA
   return {
     sent,
     acks,
-    cfg: { mss: 1460, rcvBuf: 256 * 1024, sndBuf: 256 * 1024, rto: DEFAULT_RTO, maxRetries: 8, timeWaitMs: 50 },
+    cfg: { mss: 1460, rcvBuf: 256 * 1024, sndBuf: 256 * 1024, rto: DEFAULT_RTO, maxRetries: 8, timeWaitMs: 50, delayedAckMs: 10 },
     now: () => performance.now(),
     send: (_c, f) => (sent.push(f), true),
     linkBlocked: () => false,
     waitDrain: () => {},
     scheduleAck: (c) => acks.add(c),
+    scheduleDelayedAck: () => {},
     finished: () => {},
   };
 }

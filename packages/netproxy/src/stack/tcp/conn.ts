@@ -147,6 +147,7 @@ export class TcpConn extends TcpReceiver {
       },
     }, 0);
     this.rcvAdvRight = seqAdd(this.rcvNxt, this.synWindow());
+    this.rcvAcked = this.rcvNxt;
     this.sndNxt = seqAdd(this.iss, 1);
     this.sndMax = this.sndNxt;
     this.armRto();

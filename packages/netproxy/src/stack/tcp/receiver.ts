@@ -1,7 +1,8 @@
 /**
  * The receiving half of a terminated TCP connection (guest -> proxy): in-order delivery to the
  * upstream duplex (or to the first-flight sniff buffer), duplicate trimming, the bounded
- * out-of-order store with SACK reporting, delayed ACKs coalesced per input batch, and the
+ * out-of-order store with SACK reporting, ACKs coalesced per input batch (or, for a small arrival
+ * or the guest's FIN, delayed a little so the upstream's reply or FIN carries them), and the
  * advertised window tied to the upstream's write backlog (never moving the right edge left).
  */
 import { Socket } from "node:net";
@@ -34,7 +35,14 @@ export abstract class TcpReceiver extends TcpSender {
     done: (bytes: Uint8Array, fin: boolean) => void;
     progress: ((bytes: Uint8Array) => boolean) | undefined;
   } | null = null;
+  /** An ACK is due at the end of the input batch. */
   private ackPending = false;
+  /** An ACK is due within `cfg.delayedAckMs` unless a segment of ours carries it first. */
+  private ackDelayed = false;
+  /** The batch's ACK went out on a segment sent before the batch ended (its window may be stale). */
+  private ackCarried = false;
+  /** RCV.NXT as last acknowledged to the guest. */
+  protected rcvAcked = 0;
   /** Upstream writes are corked until the end of the input batch (one writev per batch). */
   private corked = false;
   /**
@@ -91,7 +99,7 @@ export abstract class TcpReceiver extends TcpSender {
     s.done(this.sniffed(), this.peerFin);
   }
 
-  /** End of an input batch: flush corked upstream writes and send the pending delayed ACK. */
+  /** End of an input batch: flush corked upstream writes and send the batch's ACK unless a segment carried it. */
   flushAck(): void {
     if (this.corked) {
       this.corked = false;
@@ -99,20 +107,48 @@ export abstract class TcpReceiver extends TcpSender {
       if (this.viewsOn) settle(this.viewsOn);
       this.viewsOn = null;
     }
-    if (!this.ackPending || !this.isOpen()) return;
-    this.ackPending = false;
-    this.emit(this.sndNxt, TCP_FLAG.ACK, 0);
+    const carried = this.ackCarried;
+    this.ackCarried = false;
+    if (!this.isOpen()) return;
+    if (this.ackPending) this.ackNow();
+    else if (carried && this.windowUpdateNeeded()) this.ackNow();
+  }
+
+  /** The delayed ACK is due: send it unless a segment carried it meanwhile. */
+  flushDelayedAck(): void {
+    if (!this.ackDelayed || !this.isOpen()) return;
+    if (!this.corked) return this.ackNow();
+    // Mid-batch (upstream writes corked, the window not yet what it will be): the batch's end,
+    // already scheduled by the cork, sends it.
+    this.ackDelayed = false;
+    this.ackPending = true;
   }
 
   protected ackNow(): void {
-    this.ackPending = false;
     this.emit(this.sndNxt, TCP_FLAG.ACK, 0);
   }
 
+  protected ackSent(): void {
+    if (this.ackPending) {
+      this.ackPending = false;
+      this.ackCarried = true;
+    }
+    this.ackDelayed = false;
+    this.rcvAcked = this.rcvNxt;
+  }
+
+  /** ACK at the end of the input batch. */
   protected scheduleAck(): void {
     if (this.ackPending) return;
     this.ackPending = true;
     this.host.scheduleAck(this);
+  }
+
+  /** ACK within `cfg.delayedAckMs`, or with the next segment we send before that. */
+  protected delayAck(): void {
+    if (this.ackDelayed || this.ackPending) return;
+    this.ackDelayed = true;
+    this.host.scheduleDelayedAck(this);
   }
 
   protected ackNumber(): number {
@@ -140,6 +176,16 @@ export abstract class TcpReceiver extends TcpSender {
 
   protected sackBlocksOut(): SackBlock[] {
     return this.ooo && !this.ooo.empty ? this.ooo.sackBlocks(4) : [];
+  }
+
+  /**
+   * Whether the guest must hear our window now: it has used up to half of what we can offer and
+   * we can offer at least twice what it still has (or it has nothing left and we have room).
+   */
+  private windowUpdateNeeded(): boolean {
+    const promised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
+    const space = this.rcvSpace();
+    return (promised === 0 && space > 0) || (space >= 2 * promised && space - promised >= Math.min(this.host.cfg.rcvBuf / 2, 2 * this.effMss));
   }
 
   protected maybeWindowUpdate(): void {
@@ -204,9 +250,14 @@ export abstract class TcpReceiver extends TcpSender {
     }
     if (ooo?.empty) this.ooo = null;
     if (fin) {
+      // Our FIN usually follows the guest's soon (the upstream sees the end): let it carry the
+      // ACK. When ours is already out, this ACK completes the close: send it now.
+      const oursSent = this.finSeq !== null;
       this.onPeerFin();
-      this.ackNow();
+      if (hadHoles || oursSent || !this.isOpen()) this.ackNow();
+      else this.delayAck();
     } else if (hadHoles || data.length === 0) this.ackNow();
-    else this.scheduleAck();
+    else if (seqDiff(this.rcvNxt, this.rcvAcked) >= 2 * this.effMss) this.scheduleAck();
+    else this.delayAck(); // a request, usually: the upstream's reply carries the ACK
   }
 }

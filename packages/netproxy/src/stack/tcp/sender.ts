@@ -74,6 +74,8 @@ export abstract class TcpSender {
 
   /** ACK number to put on outgoing segments. */
   protected abstract ackNumber(): number;
+  /** A segment carrying the current ACK number (and window) is being sent. */
+  protected abstract ackSent(): void;
   /** Window field value (already shifted) to advertise, updating the advertised right edge. */
   protected abstract windowField(): number;
   /** SACK blocks describing our out-of-order store (empty when none or not negotiated). */
@@ -91,6 +93,7 @@ export abstract class TcpSender {
 
   /** Emit one segment with the current ACK and window. */
   protected emit(seq: number, flags: number, payloadLen: number, options?: TcpOptions): boolean {
+    if (flags & TCP_FLAG.ACK) this.ackSent();
     const p = this.ports();
     let opts = options;
     if (!opts && this.sackOk && flags & TCP_FLAG.ACK) {

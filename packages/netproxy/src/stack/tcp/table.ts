@@ -61,6 +61,9 @@ export class TcpTable {
   private readonly conns = new Map<string, TcpConn>();
   private readonly meta = new Map<TcpConn, FlowMeta>();
   private readonly ackQueue = new Set<TcpConn>();
+  /** Flows whose ACK waits for a segment to carry it; one timer for all of them. */
+  private readonly delayedAcks = new Set<TcpConn>();
+  private delayedTimer: NodeJS.Timeout | null = null;
   private readonly addrs = new Map<string, Uint8Array>();
   private ackScheduled = false;
   private nextEphemeral = 49152;
@@ -85,6 +88,13 @@ export class TcpTable {
         if (!this.ackScheduled) {
           this.ackScheduled = true;
           setImmediate(() => this.flushAcks());
+        }
+      },
+      scheduleDelayedAck: (conn) => {
+        this.delayedAcks.add(conn as TcpConn);
+        if (!this.delayedTimer) {
+          this.delayedTimer = setTimeout(() => this.flushDelayedAcks(), d.cfg.delayedAckMs);
+          this.delayedTimer.unref?.();
         }
       },
       finished: (conn, reason) => this.finished(conn as TcpConn, reason),
@@ -113,6 +123,14 @@ export class TcpTable {
     this.d.flushOutput?.();
   }
 
+  private flushDelayedAcks(): void {
+    this.delayedTimer = null;
+    const q = [...this.delayedAcks];
+    this.delayedAcks.clear();
+    for (const c of q) c.flushDelayedAck();
+    this.d.flushOutput?.();
+  }
+
   /**
    * A shared, never-mutated copy of an address (flows keep their endpoints' addresses; most flows
    * share the guest's and a few destinations', so one copy serves them all). The cache is
@@ -138,6 +156,7 @@ export class TcpTable {
     const k = this.key(e.guestIp, e.guestPort, e.localIp, e.localPort);
     if (this.conns.get(k) === conn) this.conns.delete(k);
     this.ackQueue.delete(conn);
+    this.delayedAcks.delete(conn);
     this.d.forgetDrain(conn);
     this.retransmits += conn.retransmits;
     const m = this.meta.get(conn);

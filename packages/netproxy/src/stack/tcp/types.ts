@@ -18,6 +18,11 @@ export interface TcpConfig {
   readonly timeWaitMs: number;
   /** Largest TCP payload per frame when the link segments for us (TSO); 0 = one MSS per frame. */
   readonly tsoBytes?: number;
+  /**
+   * How long the ACK of a small in-order arrival (under two segments, or the guest's FIN) may wait
+   * for a segment of ours to carry it (the upstream's reply or FIN) before it goes out alone.
+   */
+  readonly delayedAckMs: number;
 }
 
 /** What a connection needs from its owner. */
@@ -36,6 +41,8 @@ export interface TcpConnHost {
   waitDrain(conn: { resume(): void }): void;
   /** Run `conn.flushAck()` after the current batch of input frames. */
   scheduleAck(conn: { flushAck(): void }): void;
+  /** Run `conn.flushDelayedAck()` within `cfg.delayedAckMs`. */
+  scheduleDelayedAck(conn: { flushDelayedAck(): void }): void;
   /** The connection has finished (closed, reset or timed out) and must be forgotten. */
   finished(conn: object, reason: string): void;
 }
