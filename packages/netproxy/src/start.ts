@@ -5,6 +5,5 @@
  * heap and code.
  */
 export { startNetproxy, readConfigFile, type Netproxy, type StartNetproxyOptions } from "./main.js";
-export { keepGcOnMainThread } from "./gc-threads.js";
 export { parseSched, type NetproxySched } from "./sched.js";
 export { tuneProxyProcess } from "./process-tuning.js";

@@ -3,6 +3,7 @@
  * datagrams larger than the MTU (IPv4 fragments, IPv6 fragment header), tracks the link's
  * backpressure and wakes waiting flows when it drains.
  */
+import { foldChecksum } from "../frame/checksum.js";
 import { ETH_HEADER_LEN, ETHERTYPE, writeEthernetHeader } from "../frame/ethernet.js";
 import { IPPROTO, IPV4_HEADER_LEN, writeIpv4Header } from "../frame/ipv4.js";
 import { IPV6_HEADER_LEN, writeIpv6Header } from "../frame/ipv6.js";
@@ -192,9 +193,7 @@ export class FrameOutput {
           frame[h + 3] = total & 0xff;
           frame[h + 6] = fo >>> 8;
           frame[h + 7] = fo & 0xff;
-          let sum = baseSum + total + fo;
-          while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-          const c = ~sum & 0xffff;
+          const c = foldChecksum(baseSum + total + fo);
           frame[h + 10] = c >>> 8;
           frame[h + 11] = c & 0xff;
         } else {
