@@ -262,18 +262,21 @@ async function benchTls(): Promise<string[]> {
     });
   const secs = quick ? 1 : 3;
   // CPU of each party (the guest clients, the upstream, this process) per handshake, from /proc.
-  const parties = () => ({ client: cpuSecs(cl.cp.pid!, 0), upstream: cpuSecs(up.cp.pid!, 0), self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 });
+  const parties = () => {
+    const self = process.cpuUsage();
+    return { client: cpuSecs(cl.cp.pid!, 0), upstream: cpuSecs(up.cp.pid!, 0), self: (self.user + self.system) / 1e6 };
+  };
+  /** CPU-ms per unit of `secs` CPU-seconds spent on `n` units. */
+  const msPer = (secs: number, n: number) => ((1000 * secs) / n).toFixed(2);
   const perHandshake = (a: ReturnType<typeof parties>, b: ReturnType<typeof parties>, n: number) =>
-    `client ${((1000 * (b.client - a.client)) / n).toFixed(2)}, upstream ${((1000 * (b.upstream - a.upstream)) / n).toFixed(2)}, interceptor ${((1000 * (b.self - a.self)) / n).toFixed(2)}`;
+    `client ${msPer(b.client - a.client, n)}, upstream ${msPer(b.upstream - a.upstream, n)}, interceptor ${msPer(b.self - a.self, n)}`;
   const pd0 = parties();
   const hsDirect = await run({ mode: "handshakes", port: upPort, servername: SNI, caPem: upCa, seconds: bulkOnly ? 0 : secs, concurrency: 16 });
   const pd1 = parties();
   const issuedBefore = leaves.issued;
-  const cpu0 = process.cpuUsage();
   const hsProxy = await run({ mode: "handshakes", port: proxyPort, servername: SNI, caPem: ca.certPem, seconds: bulkOnly ? 0 : secs, concurrency: 16 });
-  const cpu = process.cpuUsage(cpu0);
-  const hsPerCpu = Number(hsProxy.count) / ((cpu.user + cpu.system) / 1e6);
   const pd2 = parties();
+  const hsPerCpu = Number(hsProxy.count) / (pd2.self - pd1.self);
   const cpuDirect = perHandshake(pd0, pd1, Math.max(1, Number(hsDirect.count)));
   const cpuProxy = perHandshake(pd1, pd2, Math.max(1, Number(hsProxy.count)));
   // The same with the second load generators: ab for new connections (one small GET each), curl for bulk.
@@ -283,12 +286,11 @@ async function benchTls(): Promise<string[]> {
   const proxyTarget: LoadTarget = { port: proxyPort, servername: SNI, caFile: icptCaFile };
   const abConns = quick ? 300 : 2000;
   const abConnRun = async (t: LoadTarget) => {
-    const up0 = cpuSecs(up.cp.pid!, 0);
-    const self0 = process.cpuUsage();
+    const a = parties();
     const r = bulkOnly ? { count: 0, seconds: 1, cpu: 0 } : await abConnections(t, abConns, 16);
-    const self = process.cpuUsage(self0);
+    const b = parties();
     const n = Math.max(1, r.count);
-    return { rate: r.count / r.seconds, cpuMs: `ab ${((1000 * r.cpu) / n).toFixed(2)}, upstream ${((1000 * (cpuSecs(up.cp.pid!, 0) - up0)) / n).toFixed(2)}, interceptor ${((self.user + self.system) / 1000 / n).toFixed(2)}` };
+    return { rate: r.count / r.seconds, cpuMs: `ab ${msPer(r.cpu, n)}, upstream ${msPer(b.upstream - a.upstream, n)}, interceptor ${msPer(b.self - a.self, n)}` };
   };
   const abDirect = await abConnRun(directTarget);
   const abProxy = await abConnRun(proxyTarget);
