@@ -179,22 +179,28 @@ export abstract class TcpReceiver extends TcpSender {
   }
 
   /**
-   * Whether the guest must hear our window now: it has used up to half of what we can offer and
-   * we can offer at least twice what it still has (or it has nothing left and we have room).
+   * The window the guest last heard (`promised`, bytes past RCV.NXT), what we could offer now
+   * (`space`), and whether the difference is worth an update: at least two segments' worth (or half
+   * the buffer, if smaller), or any room once the guest had none.
    */
-  private windowUpdateNeeded(): boolean {
+  private windowGain(): { promised: number; space: number; worth: boolean } {
     const promised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
     const space = this.rcvSpace();
-    return (promised === 0 && space > 0) || (space >= 2 * promised && space - promised >= Math.min(this.host.cfg.rcvBuf / 2, 2 * this.effMss));
+    const worth = (promised === 0 && space > 0) || space - promised >= Math.min(this.host.cfg.rcvBuf / 2, 2 * this.effMss);
+    return { promised, space, worth };
+  }
+
+  /**
+   * Whether the guest must hear our window now although a segment carried the batch's ACK: the
+   * gain is worth it and we can offer at least twice what it still has (or it has nothing left).
+   */
+  private windowUpdateNeeded(): boolean {
+    const g = this.windowGain();
+    return g.worth && (g.promised === 0 || g.space >= 2 * g.promised);
   }
 
   protected maybeWindowUpdate(): void {
-    if (!this.canSendData()) return;
-    const promised = Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
-    const space = this.rcvSpace();
-    if (space - promised >= Math.min(this.host.cfg.rcvBuf / 2, 2 * this.effMss) || (promised === 0 && space > 0)) {
-      this.ackNow();
-    }
+    if (this.canSendData() && this.windowGain().worth) this.ackNow();
   }
 
   protected deliver(data: Uint8Array): void {
