@@ -17,7 +17,9 @@
  * of every rate run (node + helper for netproxy, and node alone).
  * Every sample is printed on stderr as it is taken, with the 1-minute load average.
  * $NP_PCAP=PREFIX captures the rate run (see rate()).
- * $NP_STDOUT=FILE appends netproxy's stdout there (e.g. with NETPROXY_NODE_FLAGS=--trace-gc).
+ * $NP_STDOUT=FILE appends netproxy's stdout there (e.g. with NETPROXY_NODE_FLAGS=--trace-gc, which
+ * replaces the flags netproxy is started with, NETPROXY_NODE_FLAGS of node-flags.ts).
+ * $NP_SMAPS=PREFIX writes netproxy's /proc/PID/smaps at the RSS sample with 1,000 connections to PREFIX.PID.smaps.
  * A/B: --only netproxy,netproxy-b,slirp4netns with $NP_B_ENTRY / $NP_B_HELPER / $NP_B_NODE_FLAGS (see nodeFlagsB)
  * / $NP_B_ENV (`K=V ...` added to netproxy-b's environment; $NETPROXY_ENV does the same for netproxy).
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
@@ -31,6 +33,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { netnsUnavailableReason, Topology } from "../../packages/netproxy/src/netns/index.js";
+import { NETPROXY_NODE_FLAGS } from "../../packages/netproxy/src/node-flags.js";
 import { ensureHelper } from "../../packages/netproxy/src/transport/native-helper.js";
 import { measureTransport, type TransportResult } from "./transport.js";
 import { cpuSecs } from "../proc-cpu.js";
@@ -105,8 +108,8 @@ function bundleNetproxy(dir: string, entry = join(pkgDir, "src/netns/netproxy-ma
 }
 let bundled: string | null = null;
 let bundledB: string | null = null;
-/** Extra node flags for the netproxy process (e.g. `--max-semi-space-size=1`), from $NETPROXY_NODE_FLAGS. */
-const nodeFlags = (process.env.NETPROXY_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+/** Node flags of the netproxy process: the ones every launcher passes (NETPROXY_NODE_FLAGS), or $NETPROXY_NODE_FLAGS instead. */
+const nodeFlags = process.env.NETPROXY_NODE_FLAGS !== undefined ? process.env.NETPROXY_NODE_FLAGS.split(/\s+/).filter(Boolean) : [...NETPROXY_NODE_FLAGS];
 /**
  * The A/B variant `netproxy-b` (`--only netproxy,netproxy-b`, measured interleaved with the
  * others): netproxy built from $NP_B_ENTRY (another tree's src/netns/netproxy-main.ts; default
@@ -273,6 +276,7 @@ async function idleRss(env: Env): Promise<{ before: number; after: number; open:
   const line = await waitLine(child, (l) => l.startsWith("{"), "idle connections", 120_000).catch(() => '{"open":0}');
   await sleep(1000);
   const after = rssKb(env.pid);
+  if (process.env.NP_SMAPS) writeFileSync(`${process.env.NP_SMAPS}.${env.pid}.smaps`, readFileSync(`/proc/${env.pid}/smaps`));
   child.stdin?.end();
   return { before, after, open: (JSON.parse(line) as { open: number }).open };
 }

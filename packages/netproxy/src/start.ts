@@ -6,4 +6,5 @@
  */
 export { startNetproxy, readConfigFile, type Netproxy, type StartNetproxyOptions } from "./main.js";
 export { parseSched, type NetproxySched } from "./sched.js";
+export { NETPROXY_NODE_FLAGS } from "./node-flags.js";
 export { tuneProxyProcess } from "./process-tuning.js";

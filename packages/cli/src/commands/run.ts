@@ -16,7 +16,7 @@ import { loadConfigOrFail } from "../config.js";
 import { renderEvent } from "../events.js";
 import { Exit } from "../exit-codes.js";
 import { makeOut } from "../io.js";
-import { cliCommand } from "../self.js";
+import { netproxyCliCommand } from "../self.js";
 
 /** The `run` command. */
 export const runCommand: Command = {
@@ -80,7 +80,7 @@ export const runCommand: Command = {
     });
     try {
       if (vm.frameSocket) {
-        const proxy = spawn(process.execPath, [...cliCommand(), "netproxy", "--config", configPath, "--listen", "fd:3", "--json"], {
+        const proxy = spawn(process.execPath, [...netproxyCliCommand(), "--config", configPath, "--listen", "fd:3", "--json"], {
           stdio: ["ignore", "pipe", "inherit", vm.frameSocket],
         });
         vm.frameSocket.destroy();

@@ -14,7 +14,7 @@ import { liveCheck, liveDecision, summary, Tally, type CheckRow } from "./report
 import { buildWorld, demoConfig, WORLD, type World } from "./world.js";
 import { Exit } from "../exit-codes.js";
 import type { Out } from "../io.js";
-import { cliCommand } from "../self.js";
+import { netproxyCliCommand } from "../self.js";
 
 function requireEnvironment(): void {
   if (process.getuid?.() !== 0) throw new CliError("the demo builds network namespaces and needs root (run it with sudo)", Exit.environment);
@@ -87,7 +87,7 @@ export async function runDemo({ values, out }: Invocation): Promise<number> {
     const proxy = world.topo.spawn(
       world.proxyNs,
       process.execPath,
-      [...cliCommand(), "netproxy", "--config", configPath, "--listen", "fd:3", "--json"],
+      [...netproxyCliCommand(), "--config", configPath, "--listen", "fd:3", "--json"],
       { stdio: ["ignore", "pipe", "pipe", vm.frameSocket!] },
     );
     vm.frameSocket!.destroy(); // the proxy process holds its own copy of the socket

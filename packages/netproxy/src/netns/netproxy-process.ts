@@ -9,6 +9,7 @@ import type { Socket } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { NETPROXY_NODE_FLAGS } from "../node-flags.js";
 import { follow, type FollowedProcess } from "./lines.js";
 import type { Topology } from "./topology.js";
 
@@ -40,11 +41,11 @@ export interface NetproxyProcess {
   attached(timeoutMs?: number): Promise<void>;
 }
 
-/** The node arguments that run the netproxy entry (TypeScript source in-repo, JS when built). */
+/** The node arguments that run the netproxy entry (TypeScript source in-repo, JS when built), with {@link NETPROXY_NODE_FLAGS}. */
 export function netproxyCommand(): string[] {
   const self = import.meta.url;
-  if (self.endsWith(".ts")) return ["--conditions=@sandbox/source", "--import", "tsx", fileURLToPath(new URL("./netproxy-main.ts", self))];
-  return [fileURLToPath(new URL("./netproxy-main.js", self))];
+  if (self.endsWith(".ts")) return [...NETPROXY_NODE_FLAGS, "--conditions=@sandbox/source", "--import", "tsx", fileURLToPath(new URL("./netproxy-main.ts", self))];
+  return [...NETPROXY_NODE_FLAGS, fileURLToPath(new URL("./netproxy-main.js", self))];
 }
 
 /** Start netproxy in namespace `ns`. */
