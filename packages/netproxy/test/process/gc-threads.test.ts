@@ -1,7 +1,8 @@
 /**
- * keepGcOnMainThread (what netproxy's entry points call): with it, the GC work of an allocation
- * pattern like the data path's (an ArrayBuffer per read) stays on the main thread; without it,
- * V8's background threads do part of it (the control run shows the test can fail).
+ * keepGcOnMainThread (applied by tuneProxyProcess, which netproxy's entry points call): with it,
+ * the GC work of an allocation pattern like the data path's (an ArrayBuffer per read) stays on
+ * the main thread; without it, V8's background threads do part of it (the control run shows the
+ * test can fail).
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
