@@ -6,8 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { canonicalizeNetworkConfigOrThrow, compilePolicy, ResolvedNameCache, type CanonicalNetworkConfig, type CompiledPolicy } from "@sandbox/core";
-import { ControlServer } from "./control/server.js";
-import { createDnsHandler, resolveUpstreams, type DnsEvent } from "./dns/index.js";
+import type { ControlServer } from "./control/server.js";
+import { createDnsHandler, type DnsEvent } from "./dns/forwarder.js";
+import { resolveUpstreams } from "./dns/nameservers.js";
 import type { L7Services } from "./tls/services.js";
 import type { Event, PortKey, PublishedPort as WirePort, Reloaded, Stats } from "./gen/control.js";
 import { planAddresses, type AddressPlan, type AddressPlanInput } from "./stack/addr.js";
@@ -270,6 +271,8 @@ export async function startNetproxy(opts: StartNetproxyOptions): Promise<Netprox
 
   if (opts.controlSocket) {
     try {
+      // Loaded only when asked for (its codec and message schemas are ~1.2 MB of heap), as the TLS services are.
+      const { ControlServer } = await import("./control/server.js");
       control = await ControlServer.listen(opts.controlSocket, {
         async reloadPolicy(json: string): Promise<Reloaded> {
           let value: unknown;
