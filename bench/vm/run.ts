@@ -10,8 +10,11 @@
  * runs a subset (printed, not recorded). The full set writes bench/vm/RESULTS.fragment.md.
  *
  * Diagnostics (stderr, not recorded): every round prints the guest's TCP_INFO for guest→host
- * (interval means of cwnd, the peer's window, srtt; retransmits). BENCH_VM_THREADS=1 adds per-thread
- * CPU and run-queue wait over the middle of guest→host (threads.ts); BENCH_VM_PCAP=<dir> records
+ * (interval means of cwnd, the peer's window, srtt; retransmits) and the guest's own counters over
+ * guest→host: virtio interrupts per queue, its CPU ticks by kind (10 ms of wall time: a vCPU thread
+ * waiting for a host CPU counts in whatever the guest was doing) and TCP segments in and out.
+ * BENCH_VM_THREADS=1 adds per-thread CPU and run-queue wait over the middle of guest→host, and the
+ * busiest processes' read/write call and context-switch rates (threads.ts); BENCH_VM_PCAP=<dir> records
  * the guest's netdev with QEMU's filter-dump and summarises the bulk flow (pcap-summary.ts);
  * BENCH_VM_NETPROXY_PROF=<dir> writes a V8 CPU profile of netproxy (cpu-prof-preload.mjs).
  */
@@ -156,9 +159,18 @@ tcpinfo() { awk -F: '
 /"sum_sent"/ {ss=1} /"sum_received"/ {sr=1}
 sr && /"bits_per_second"/ {bps=$2; sr=0} ss && /"retransmits"/ {retr=$2; ss=0}
 END {printf "mbps=%.0f cwnd=%d snd_wnd=%d rtt_us=%d retr=%d", bps/1e6, n?c/n:0, nw?w/nw:0, nr?r/nr:0, retr}'; }
+guestcounters() {
+  awk '/virtio/ {printf "irq_%s=%s ", $NF, $2}' /proc/interrupts
+  awk '/^cpu / {printf "ticks_user=%s ticks_sys=%s ticks_idle=%s ticks_softirq=%s ", $2+$3, $4, $5+$6, $8}' /proc/stat
+  awk '/^Tcp:/ && n++ {printf "tcp_insegs=%s tcp_outsegs=%s", $11, $12}' /proc/net/snmp
+}
 echo "@@sandbox phase name=up"
+before=$(guestcounters)
 up=$(iperf3 -c ${target} -p ${PORT} -t ${SECONDS} -J 2>&1 | tcpinfo)
+after=$(guestcounters)
 result iperf_up ok \${up}
+result guest_up_before ok \${before}
+result guest_up_after ok \${after}
 echo "@@sandbox phase name=down"
 down=$(iperf3 -c ${target} -p ${PORT} -t ${SECONDS} -f m -R 2>&1 | rate)
 result iperf_down ok mbps=\${down:-none}
@@ -181,12 +193,19 @@ async function measure(b: Backend, image: { kernel: string; initrd: string }): P
     if (THREADS) {
       await vm.waitUntil(() => vm!.events.find((e) => e.event === "phase" && e.fields.name === "up"), 60_000, "guest→host phase");
       await new Promise((r) => setTimeout(r, 2000));
-      const top = await threadCpu((SECONDS - 4) * 1000);
+      const { threads: top, processes } = await threadCpu((SECONDS - 4) * 1000);
       process.stderr.write(`  threads during guest→host (% of one core): ${top.slice(0, 10).map((t) => `${t.name} ${t.pct} (waiting ${t.waitPct})`).join(", ")}; load ${loadavg()[0]!.toFixed(1)}\n`);
+      process.stderr.write(`  per second: ${processes.map((p) => `${p.name} ${p.reads} read(v) and ${p.writes} write(v) calls (recvmsg/sendmsg not counted), main thread ${p.sleeps} sleeps and ${p.preempted} preemptions`).join("; ")}\n`);
     }
     await vm.waitForEvent("done", 60_000 + 4 * SECONDS * 1000);
     const r = vm.results();
     const up = r.get("iperf_up")?.fields;
+    const before = r.get("guest_up_before")?.fields;
+    const after = r.get("guest_up_after")?.fields;
+    if (before && after) {
+      const deltas = Object.keys(after).filter((k) => k !== "name" && k !== "status" && k in before);
+      process.stderr.write(`  guest counters over guest→host (deltas): ${deltas.map((k) => `${k} ${Number(after[k]) - Number(before[k])}`).join(", ")}\n`);
+    }
     if (up) process.stderr.write(`  guest TCP_INFO (guest→host, interval means): cwnd ${up.cwnd} B, snd_wnd ${up.snd_wnd} B, srtt ${up.rtt_us} µs, retransmits ${up.retr}\n`);
     if (pcap) process.stderr.write(summarize(pcap, lease.fields.ip ?? "") + "\n");
     const num = (n: string): number | undefined => {
