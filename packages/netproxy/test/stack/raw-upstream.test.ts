@@ -178,6 +178,20 @@ describe("RawTcpUpstream", () => {
     expect(u.destroyed).toBe(true);
   });
 
+  it("reports the server's RST as 'error', then 'close'", async () => {
+    const port = await server((s) => s.once("data", () => s.resetAndDestroy()));
+    const u = open(port);
+    const r = record(u);
+    let code: string | undefined;
+    u.on("error", (e: Error & { code?: string }) => (code = e.code));
+    await connected(u);
+    u.write(Buffer.from("x"));
+    await r.closed;
+    expect(code).toBe("ECONNRESET");
+    expect(r.events).toEqual(["error", "close"]);
+    expect(u.destroyed).toBe(true);
+  });
+
   it("resetAndDestroy aborts with RST, destroy closes with FIN", async () => {
     const outcomes: string[] = [];
     const port = await server((s) => {

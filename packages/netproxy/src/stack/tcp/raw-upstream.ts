@@ -138,6 +138,9 @@ function onShutdown(this: StreamReq, status: number): void {
 function onClose(this: TcpHandle): void {
   this[OWNER]?.closed();
 }
+function emitError(u: RawTcpUpstream, err: Error): void {
+  if (u.listenerCount("error") > 0) u.emit("error", err);
+}
 
 const EMPTY_WAITERS: (() => void)[] = [];
 
@@ -176,7 +179,7 @@ export class RawTcpUpstream extends EventEmitter implements FlowUpstream {
     req.oncomplete = onConnect;
     req.handle = h;
     const err = family === 6 ? h.connect6(req, host, port) : h.connect(req, host, port);
-    if (err) process.nextTick(() => this.destroy(errorFor(err, "connect")));
+    if (err) this.destroy(errorFor(err, "connect"));
   }
 
   /** @internal the connect request completed. */
@@ -340,7 +343,8 @@ export class RawTcpUpstream extends EventEmitter implements FlowUpstream {
     this.reading = false;
     this.handle.close(onClose);
     this.runFlushWaiters();
-    if (err && this.listenerCount("error") > 0) this.emit("error", err);
+    // As net.Socket: 'error' on the next tick (never from inside the call that failed), then 'close'.
+    if (err) process.nextTick(emitError, this, err);
     return this;
   }
 
