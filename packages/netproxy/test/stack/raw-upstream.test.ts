@@ -162,6 +162,19 @@ describe("RawTcpUpstream", () => {
     await expect.poll(() => n, { timeout: 10_000 }).toBe(big.length + 2);
   });
 
+  it("connects to IPv6 addresses too", async () => {
+    const srv = await loopbackServer((s) => s.end("six"), "::1");
+    cleanups.push(srv.close);
+    const u = openUpstream("::1", srv.port);
+    cleanups.push(() => void u.destroy());
+    expect(u).toBeInstanceOf(RawTcpUpstream);
+    const r = record(u as RawTcpUpstream);
+    await connected(u as RawTcpUpstream);
+    u.end();
+    await r.closed;
+    expect(Buffer.concat(r.data).toString()).toBe("six");
+  });
+
   it("reports a refused connect as 'error', then 'close'", async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));

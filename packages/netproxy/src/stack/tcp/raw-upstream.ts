@@ -348,7 +348,10 @@ export class RawTcpUpstream extends EventEmitter implements FlowUpstream {
     return this;
   }
 
-  /** Close with RST instead of FIN (as net.Socket's resetAndDestroy), unless a FIN is underway. */
+  /**
+   * Close with RST instead of FIN (as net.Socket's resetAndDestroy), unless our FIN was requested:
+   * libuv refuses a reset while a shutdown is pending, and Node marks the handle closing even then.
+   */
   resetAndDestroy(): this {
     if (this.destroyed) return this;
     if (this.connecting || this.writableEnded) return this.destroy();
