@@ -175,6 +175,21 @@ describe("RawTcpUpstream", () => {
     expect(Buffer.concat(r.data).toString()).toBe("six");
   });
 
+  it("destroyed while connecting: 'error' with the given reason, then 'close', never 'connect'", async () => {
+    const port = await server((s) => s.end());
+    const u = open(port);
+    const r = record(u);
+    let connects = 0;
+    u.on("connect", () => connects++);
+    let reason: string | undefined;
+    u.on("error", (e: Error) => (reason = e.message));
+    u.destroy(new Error("connect timeout"));
+    await r.closed;
+    expect(reason).toBe("connect timeout");
+    expect(r.events).toEqual(["error", "close"]);
+    expect(connects).toBe(0);
+  });
+
   it("reports a refused connect as 'error', then 'close'", async () => {
     const probe = net.createServer();
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
