@@ -5,7 +5,7 @@
  * linger, and the first-flight hooks used by deferred decisions and interceptors. The halves are
  * `TcpSender` (sending) and `TcpReceiver` (receiving).
  */
-import type { Duplex } from "node:stream";
+import type { FlowUpstream } from "./upstream.js";
 import { TCP_FLAG, type TcpSegment } from "../../frame/tcp.js";
 import { TcpReceiver } from "./receiver.js";
 import { seqAdd, seqDiff, seqInRange } from "./seq.js";
@@ -30,7 +30,7 @@ export function windowShiftFor(buf: number): number {
 }
 
 const FLOW = Symbol("tcp flow");
-type UpstreamDuplex = Duplex & { [FLOW]: TcpConn };
+type UpstreamDuplex = FlowUpstream & { [FLOW]: TcpConn };
 
 function onUpstreamData(this: UpstreamDuplex, chunk: Buffer): void {
   this[FLOW].onUpstreamData(chunk);
@@ -161,7 +161,7 @@ export class TcpConn extends TcpReceiver {
   }
 
   /** Connect the upstream side; guest bytes collected while sniffing are written first. */
-  attachUpstream(d: Duplex): void {
+  attachUpstream(d: FlowUpstream): void {
     if (this.state === "closed") {
       d.destroy();
       return;
@@ -222,7 +222,7 @@ export class TcpConn extends TcpReceiver {
     const u = this.upstream;
     this.upstream = null;
     if (u && !u.destroyed) {
-      const s = u as Duplex & { resetAndDestroy?: () => void };
+      const s = u as FlowUpstream & { resetAndDestroy?: () => void };
       if (abort && typeof s.resetAndDestroy === "function" && (s as { connecting?: boolean }).connecting === false) {
         s.resetAndDestroy();
       } else u.destroy();

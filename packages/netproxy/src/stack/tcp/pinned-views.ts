@@ -9,7 +9,7 @@
  * many do, every other batch is copied. A flow's later batches are copied anyway while its own
  * earlier bytes still wait (receiver.ts), so one flow pins at most one batch.
  */
-import type { Duplex } from "node:stream";
+import type { FlowUpstream } from "./upstream.js";
 
 /** Flows whose waiting writes may hold views at once (each batch spans one or two slabs). */
 export const MAX_PINNING_FLOWS = 16;
@@ -44,7 +44,7 @@ export function pinningFlows(): number {
  * empty write's callback fires after the earlier writes, or with an error when `d` is destroyed)
  * or `d` closes.
  */
-export function settle(d: Duplex): void {
+export function settle(d: FlowUpstream): void {
   if (d.writableLength === 0 || d.destroyed) {
     pinning--;
     return;

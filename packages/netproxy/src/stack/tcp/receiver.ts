@@ -6,14 +6,15 @@
  * advertised window tied to the upstream's write backlog (never moving the right edge left).
  */
 import { Socket } from "node:net";
-import type { Duplex } from "node:stream";
 import { TCP_FLAG, type SackBlock, type TcpSegment } from "../../frame/tcp.js";
 import { ByteQueue } from "./byte-queue.js";
 import { OutOfOrderBuffer } from "./reassembly.js";
 import { reserveViews, settle } from "./pinned-views.js";
+import { RawTcpUpstream } from "./raw-upstream.js";
 import { TcpSender } from "./sender.js";
 import { seqAdd, seqDiff, seqGt, seqLt } from "./seq.js";
 import type { TcpConnHost } from "./types.js";
+import type { FlowUpstream } from "./upstream.js";
 
 /** Receiving-side state and logic, extended by `TcpConn`. */
 export abstract class TcpReceiver extends TcpSender {
@@ -26,7 +27,7 @@ export abstract class TcpReceiver extends TcpSender {
   protected ooo: OutOfOrderBuffer | null = null;
   /** The guest's FIN has been received in order. */
   peerFin = false;
-  protected upstream: Duplex | null = null;
+  protected upstream: FlowUpstream | null = null;
   protected mode: "none" | "sniff" | "attached" | "discard" = "none";
   /** Bytes collected before the upstream is attached (sniffing), created by the first such bytes. */
   protected sniffQ: ByteQueue | null = null;
@@ -53,7 +54,7 @@ export abstract class TcpReceiver extends TcpSender {
    * already hold waiting views, or the upstream is not a kernel socket (a JS stream, such as the
    * TLS interceptor's duplex or DNS over TCP, may keep a chunk after its write callback).
    */
-  private viewsOn: Duplex | null = null;
+  private viewsOn: FlowUpstream | null = null;
   /** Guest -> upstream byte count. */
   bytesFromGuest = 0;
 
@@ -209,7 +210,8 @@ export abstract class TcpReceiver extends TcpSender {
     if (this.mode === "attached" && this.upstream) {
       if (!this.corked) {
         this.corked = true;
-        const views = this.upstream instanceof Socket && this.upstream.writableLength === 0 && reserveViews();
+        const kernel = this.upstream instanceof Socket || this.upstream instanceof RawTcpUpstream;
+        const views = kernel && this.upstream.writableLength === 0 && reserveViews();
         this.viewsOn = views ? this.upstream : null;
         this.upstream.cork();
         this.host.scheduleAck(this);

@@ -14,9 +14,11 @@ import { formatIpBytes, fromIpAddr, ipKey, toIpAddr } from "../ip.js";
 import type { DotHandler, FlowInfo, FlowInterceptor, StackEvent } from "../types.js";
 import { TcpConn, type TcpEndpoints } from "./conn.js";
 import { createDnsStream } from "./dns-stream.js";
+import { openUpstream } from "./raw-upstream.js";
 import { seqAdd, seqGt } from "./seq.js";
 import { sniffClientHello } from "./sni.js";
 import type { TcpConfig, TcpConnHost } from "./types.js";
+import type { FlowUpstream } from "./upstream.js";
 
 /** Most distinct addresses kept by the table's address cache before it starts over. */
 const INTERNED_MAX = 1024;
@@ -288,13 +290,13 @@ export class TcpTable {
   }
 
   /** Open the upstream socket; on failure the guest gets RST (so happy-eyeballs falls back). */
-  private connectUpstream(conn: TcpConn, dst: Uint8Array, port: number, ok: (s: net.Socket) => void): void {
+  private connectUpstream(conn: TcpConn, dst: Uint8Array, port: number, ok: (s: FlowUpstream) => void): void {
     const hosts = this.d.resolveUpstream(dst, port).hosts;
     const attempt = (i: number): void => {
       if (!conn.live) return;
       const host = hosts[i];
       if (host === undefined) return conn.reset("upstream connect failed");
-      const sock = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+      const sock = openUpstream(host, port);
       const timer = setTimeout(() => sock.destroy(new Error("connect timeout")), this.d.connectTimeoutMs);
       timer.unref?.();
       const fail = (): void => {
