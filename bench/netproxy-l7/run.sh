@@ -6,4 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../../packages/netproxy"
-exec node --conditions=@sandbox/source --import tsx "$here/run.ts" "$@"
+# The interceptor and the DNS forwarder run in this process, so it starts with the node flags a
+# netproxy process is started with (NETPROXY_NODE_FLAGS, src/node-flags.ts).
+flags=$(node --conditions=@sandbox/source --import tsx -e 'import("./src/node-flags.ts").then((m) => console.log(m.NETPROXY_NODE_FLAGS.join(" ")))')
+exec node $flags --conditions=@sandbox/source --import tsx "$here/run.ts" "$@"

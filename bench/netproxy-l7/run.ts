@@ -357,7 +357,8 @@ async function benchTls(): Promise<string[]> {
   ];
 }
 
-const machine = () => `nproc ${cpus().length}, ${cpus()[0]?.model.trim()}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(" / ")} (1/5/15 min, at the end; other work shares the machine)`;
+const nodeFlags = process.execArgv.filter((a) => !a.startsWith("--conditions") && a !== "--import" && a !== "tsx");
+const machine = () => `nproc ${cpus().length}, ${cpus()[0]?.model.trim()}, node ${process.version} (flags: ${nodeFlags.join(" ") || "none"}), load average ${loadavg().map((x) => x.toFixed(1)).join(" / ")} (1/5/15 min, at the end; other work shares the machine)`;
 const onlyTls = process.argv.includes("--tls-only");
 const onlyDns = process.argv.includes("--dns-only");
 const dns = onlyTls ? [] : await benchDns();
