@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --no-concurrent-recompilation
+#!/usr/bin/env -S node --max-semi-space-size=4 --no-concurrent-recompilation
 /** Entry point of the `sandbox` command. */
 import { main } from "./main.js";
 
