@@ -222,10 +222,8 @@ export class TcpConn extends TcpReceiver {
     const u = this.upstream;
     this.upstream = null;
     if (u && !u.destroyed) {
-      const s = u as FlowUpstream & { resetAndDestroy?: () => void };
-      if (abort && typeof s.resetAndDestroy === "function" && (s as { connecting?: boolean }).connecting === false) {
-        s.resetAndDestroy();
-      } else u.destroy();
+      if (abort && u.resetAndDestroy && u.connecting === false) u.resetAndDestroy();
+      else u.destroy();
     }
     this.host.finished(this, reason);
   }

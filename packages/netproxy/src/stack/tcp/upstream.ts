@@ -18,4 +18,8 @@ export interface FlowUpstream {
   destroy(err?: Error): unknown;
   pause(): unknown;
   resume(): unknown;
+  /** Kernel sockets only (net.Socket, RawTcpUpstream): still connecting. */
+  readonly connecting?: boolean;
+  /** Kernel sockets only: close with RST instead of FIN. */
+  resetAndDestroy?(): unknown;
 }
