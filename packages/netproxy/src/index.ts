@@ -5,7 +5,7 @@
 export { startNetproxy, readConfigFile, type Netproxy, type StartNetproxyOptions } from "./main.js";
 export * from "./transport/index.js";
 export { keepGcOnMainThread, MAIN_THREAD_GC_FLAGS } from "./gc-threads.js";
-export { parseSched, useBatchScheduling, threadPolicies, type NetproxySched } from "./sched.js";
+export { parseSched, useBatchScheduling, type NetproxySched } from "./sched.js";
 export { NETPROXY_NODE_FLAGS } from "./node-flags.js";
 export { tuneProxyProcess } from "./process-tuning.js";
 export { ControlServer, ControlClient, encodeControl, ControlDecoder, validateControl, CONTROL_MAX_MESSAGE, type ControlHandler } from "./control/index.js";

@@ -8,7 +8,6 @@
 import { keepGcOnMainThread } from "./gc-threads.js";
 import { type NetproxySched, useBatchScheduling } from "./sched.js";
 
-
 /** Apply the netproxy process settings; `sched` from {@link parseSched} (default `batch`). */
 export function tuneProxyProcess(sched: NetproxySched = "batch"): void {
   keepGcOnMainThread();

@@ -9,7 +9,6 @@
  * guest->host higher in 6 of 6 rounds at 1-min load 2 to 5 (+2 to +20%); no difference in 3 rounds at load 5 to 6.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 
 /** How the netproxy process is scheduled: `batch` (default for the netproxy process) or `normal` (left as started). */
 export type NetproxySched = "batch" | "normal";
@@ -35,12 +34,4 @@ export function useBatchScheduling(pid: number = process.pid): boolean {
   } catch {
     return false;
   }
-}
-
-/** The scheduling policy of each thread of `pid` (Linux: 0 normal, 3 batch, 5 idle, 1/2 real-time). */
-export function threadPolicies(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[38]); // field 41 (policy); [0] is field 3
-  });
 }

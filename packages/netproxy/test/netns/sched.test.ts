@@ -4,13 +4,21 @@
  * start), its command line and threads read from /proc.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { follow, netproxyCommand } from "../../src/netns/index.js";
 import { NETPROXY_NODE_FLAGS } from "../../src/node-flags.js";
-import { parseSched, threadPolicies } from "../../src/sched.js";
+import { parseSched } from "../../src/sched.js";
+
+/** The scheduling policy of each thread of `pid` (Linux: 0 normal, 3 batch, 5 idle, 1/2 real-time). */
+function threadPolicies(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    return Number(s.slice(s.lastIndexOf(")") + 2).split(" ")[38]); // field 41 (policy); [0] is field 3
+  });
+}
 
 const SCHED_OTHER = 0;
 const SCHED_BATCH = 3;
