@@ -20,6 +20,7 @@ import type { LeafCache } from "./leaf-cache.js";
 import { BypassList } from "./patterns.js";
 import type { UpstreamTrust } from "./roots.js";
 import { noteRelayed } from "./relay-gc.js";
+import { UpstreamSessions } from "./upstream-sessions.js";
 
 /** Events of the L7 layer. */
 export type L7Event =
@@ -130,8 +131,8 @@ export class L7Interceptor implements FlowInterceptor {
   private readonly emit: (e: L7Event) => void;
   private readonly aliases: ReadonlySet<string>;
   private secrets: L7Options["secrets"];
-  /** Upstream TLS session tickets per (SNI, upstream, port, ALPN, verification): resumption. */
-  private readonly sessions = new Map<string, Buffer>();
+  /** Upstream TLS sessions for resumption. */
+  private readonly sessions = new UpstreamSessions();
 
   constructor(private readonly opts: L7Options) {
     this.bypass = new BypassList(opts.tls.bypass);
@@ -252,7 +253,7 @@ export class L7Interceptor implements FlowInterceptor {
       guestRaw.destroy();
     }, this.opts.handshakeTimeoutMs ?? 10_000);
     const choice = this.opts.trust!.choose(sni);
-    const sessionKey = `${sni}|${flow.upstreamHost}|${flow.dstPort}|${offered.join(",")}|${choice.rejectUnauthorized}`;
+    const sessionKey = this.sessions.key({ sni, host: flow.upstreamHost, port: flow.dstPort, alpn: offered, secureContext: choice.secureContext, rejectUnauthorized: choice.rejectUnauthorized });
     const session = this.sessions.get(sessionKey);
     const up = tlsConnect({
       socket: this.connect(flow) as never,
@@ -262,11 +263,7 @@ export class L7Interceptor implements FlowInterceptor {
       ...(offered.length > 0 ? { ALPNProtocols: offered } : {}),
       ...(session ? { session } : {}),
     });
-    up.on("session", (s: Buffer) => {
-      this.sessions.delete(sessionKey);
-      this.sessions.set(sessionKey, s);
-      if (this.sessions.size > 1000) this.sessions.delete(this.sessions.keys().next().value as string);
-    });
+    up.on("session", (s: Buffer) => this.sessions.store(sessionKey, s));
     let failed = false;
     let guest: TLSSocket | undefined;
     const fail = (who: "upstream_error" | "guest_error", e: Error) => {
