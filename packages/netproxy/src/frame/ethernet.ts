@@ -9,7 +9,7 @@ export const ETHERTYPE = { IPV4: 0x0800, ARP: 0x0806, IPV6: 0x86dd, VLAN: 0x8100
 /** Length of an Ethernet II header. */
 export const ETH_HEADER_LEN = 14;
 
-/** A parsed Ethernet II frame; `payload` is a view into the original buffer. */
+/** A parsed Ethernet II frame; `dst`, `src` and `payload` are views into the original buffer. */
 export interface EthernetFrame {
   readonly dst: Uint8Array;
   readonly src: Uint8Array;
@@ -17,16 +17,33 @@ export interface EthernetFrame {
   readonly payload: Uint8Array;
 }
 
+/**
+ * The MAC views are made when asked for: the stack reads the addresses in place
+ * ({@link macEquals} and {@link isMulticastMac} at an offset of the frame), once per frame.
+ */
+class ParsedEthernet implements EthernetFrame {
+  readonly etherType: number;
+  readonly payload: Uint8Array;
+  constructor(readonly frame: Uint8Array) {
+    this.etherType = (frame[12]! << 8) | frame[13]!;
+    this.payload = frame.subarray(ETH_HEADER_LEN);
+  }
+  get dst(): Uint8Array {
+    return this.frame.subarray(0, 6);
+  }
+  get src(): Uint8Array {
+    return this.frame.subarray(6, 12);
+  }
+}
+
 /** Parse an Ethernet II header. Returns null for frames shorter than 14 bytes. */
 export function parseEthernet(frame: Uint8Array): EthernetFrame | null {
   if (frame.length < ETH_HEADER_LEN) return null;
-  return {
-    dst: frame.subarray(0, 6),
-    src: frame.subarray(6, 12),
-    etherType: (frame[12]! << 8) | frame[13]!,
-    payload: frame.subarray(ETH_HEADER_LEN),
-  };
+  return new ParsedEthernet(frame);
 }
+
+/** Offset of the source MAC in a frame. */
+export const ETH_SRC_OFFSET = 6;
 
 /** Write an Ethernet II header at `off` of `buf`. Returns the offset just after it. */
 export function writeEthernetHeader(
@@ -51,14 +68,14 @@ export function isBroadcastMac(mac: Uint8Array): boolean {
   return true;
 }
 
-/** True when the group bit (multicast, including broadcast) of a MAC is set. */
-export function isMulticastMac(mac: Uint8Array): boolean {
-  return (mac[0]! & 1) === 1;
+/** True when the group bit (multicast, including broadcast) of a MAC (at `off` of `mac`) is set. */
+export function isMulticastMac(mac: Uint8Array, off = 0): boolean {
+  return (mac[off]! & 1) === 1;
 }
 
-/** Compare two MAC addresses. */
-export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 6; i++) if (a[i] !== b[i]) return false;
+/** Compare two MAC addresses (the first at `aOff` of `a`, e.g. a frame's source address). */
+export function macEquals(a: Uint8Array, b: Uint8Array, aOff = 0): boolean {
+  for (let i = 0; i < 6; i++) if (a[aOff + i] !== b[i]) return false;
   return true;
 }
 

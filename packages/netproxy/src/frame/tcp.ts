@@ -74,6 +74,9 @@ export function parseTcpOptions(b: Uint8Array, from: number, to: number): TcpOpt
   return o;
 }
 
+/** The options of a segment that carries none (shared: segments are read, never changed). */
+const NO_OPTIONS: TcpOptions = Object.freeze({});
+
 /**
  * Parse a TCP segment carried between `src` and `dst`. With `verify` (default) a bad checksum
  * rejects it (turn off for offloaded frames whose checksum may be partial).
@@ -93,7 +96,7 @@ export function parseTcp(b: Uint8Array, src: Uint8Array, dst: Uint8Array, verify
     headerLen,
     flags: b[13]! & 0x3f,
     window: (b[14]! << 8) | b[15]!,
-    options: headerLen > TCP_HEADER_LEN ? parseTcpOptions(b, TCP_HEADER_LEN, headerLen) : {},
+    options: headerLen > TCP_HEADER_LEN ? parseTcpOptions(b, TCP_HEADER_LEN, headerLen) : NO_OPTIONS,
     payload: b.subarray(headerLen),
   };
 }

@@ -4,7 +4,7 @@
  * the TCP flow table, the UDP relay, DHCP, neighbour discovery and the published ports, and reports
  * events and counters. Malformed input is counted and dropped; the stack never throws on input.
  */
-import { ETHERTYPE, isMulticastMac, macEquals, parseEthernet } from "../frame/ethernet.js";
+import { ETH_SRC_OFFSET, ETHERTYPE, isMulticastMac, macEquals, parseEthernet } from "../frame/ethernet.js";
 import { IPPROTO, parseIpv4 } from "../frame/ipv4.js";
 import { parseIpv6 } from "../frame/ipv6.js";
 import { parseTcp, tcpOptionsLength, writeTcpHeader, type TcpOptions } from "../frame/tcp.js";
@@ -207,10 +207,10 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
     const p = parseIpv4(b, true);
     if (typeof p === "string") return drop(`ipv4-${p}`);
     const fromGuest = ipEquals(p.src, v4.guest);
-    const dhcp = p.protocol === IPPROTO.UDP && p.src.every((x) => x === 0);
+    const dhcp = p.protocol === IPPROTO.UDP && allBytes(p.src, 0);
     if (!fromGuest && !dhcp) return drop("ipv4-source");
     const dst0 = p.dst[0]!;
-    const bcast = p.dst.every((x) => x === 255) || ipEquals(p.dst, v4.broadcast);
+    const bcast = allBytes(p.dst, 255) || ipEquals(p.dst, v4.broadcast);
     if ((bcast || dst0 >= 224) && !(p.protocol === IPPROTO.UDP)) return drop("ipv4-broadcast");
     let payload = p.payload;
     if (p.moreFragments || p.fragOffset > 0) {
@@ -267,8 +267,9 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
     try {
       const eth = parseEthernet(frame);
       if (!eth) return drop("eth-truncated");
-      if (!macEquals(eth.dst, plan.gatewayMac) && !isMulticastMac(eth.dst)) return drop("eth-not-for-us");
-      if (!isMulticastMac(eth.src) && !macEquals(eth.src, out.guestMac)) out.guestMac = Uint8Array.from(eth.src);
+      // The addresses are read in place (the destination is at the frame's start).
+      if (!macEquals(frame, plan.gatewayMac) && !isMulticastMac(frame)) return drop("eth-not-for-us");
+      if (!isMulticastMac(frame, ETH_SRC_OFFSET) && !macEquals(frame, out.guestMac, ETH_SRC_OFFSET)) out.guestMac = Uint8Array.from(eth.src);
       switch (eth.etherType) {
         case ETHERTYPE.ARP: {
           const why = handleArp(eth.payload, plan, aliases.filter((a) => a.length === 4), out);
@@ -335,6 +336,12 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
       opts.link.close();
     },
   };
+}
+
+/** Whether every byte of `b` is `v` (per frame: no closure). */
+function allBytes(b: Uint8Array, v: number): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== v) return false;
+  return true;
 }
 
 function tcpOptLen(f: { options?: TcpOptions }): number {

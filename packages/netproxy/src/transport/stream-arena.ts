@@ -18,6 +18,12 @@ export const ARENA_SLAB_BYTES = 1 << 20;
 /** Incremental u32be stream parser over arena slabs. Feed it with `buffer()` / `commit(n)`. */
 export class ArenaStreamReader {
   private slab: Buffer;
+  /**
+   * The slab as a plain Uint8Array: frames are delivered as its subarrays, so the views the stack
+   * takes of a frame (headers, addresses, payload) are the engine's own typed-array subarrays
+   * rather than Buffer's (a JS function and a Buffer object per view, several per frame).
+   */
+  private view: Uint8Array;
   /** Start of the bytes not yet consumed (a partial prefix or frame). */
   private rd = 0;
   /** End of the bytes read so far. */
@@ -37,6 +43,7 @@ export class ArenaStreamReader {
   ) {
     this.minRoom = Math.max(128 << 10, maxPrefix + STREAM_PREFIX_BYTES);
     this.slab = Buffer.allocUnsafeSlow(Math.max(slabBytes, 2 * this.minRoom));
+    this.view = new Uint8Array(this.slab.buffer, this.slab.byteOffset, this.slab.length);
   }
 
   /** Bytes consumed so far. */
@@ -58,6 +65,7 @@ export class ArenaStreamReader {
     this.slab.copy(next, 0, this.rd, this.wr);
     this.base += this.rd;
     this.slab = next;
+    this.view = new Uint8Array(next.buffer, next.byteOffset, next.length);
     this.rd = 0;
     this.wr = keep;
     return next.subarray(keep);
@@ -93,7 +101,7 @@ export class ArenaStreamReader {
       }
       if (this.wr - at - STREAM_PREFIX_BYTES < len) break;
       this.rd = at + STREAM_PREFIX_BYTES + len;
-      this.events.frame(s.subarray(at + STREAM_PREFIX_BYTES, this.rd));
+      this.events.frame(this.view.subarray(at + STREAM_PREFIX_BYTES, this.rd));
     }
   }
 }

@@ -122,7 +122,8 @@ export class StreamDecoder {
         continue;
       }
       if (n - pos >= len) {
-        const f = chunk.subarray(pos, pos + len);
+        // A plain Uint8Array view (not a Buffer): the stack's own views of it stay cheap.
+        const f = new Uint8Array(chunk.buffer, chunk.byteOffset + pos, len);
         pos += len;
         this.events.frame(f);
       } else {

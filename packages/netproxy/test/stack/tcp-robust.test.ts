@@ -208,6 +208,33 @@ describe("tcp close and reset", () => {
     await waitFor(() => h!.stack.stats().tcpActive === 0, 5000, "flow removed");
   });
 
+  it("a segment of a flow the guest just reset is answered as a stray, not taken by the old flow", async () => {
+    // The table remembers the last flow looked up (bulk runs of one flow skip the key string):
+    // that flow must never receive segments once it has left the table.
+    const srv = await loopbackServer((s) => s.on("data", () => {}));
+    cleanups.push(srv.close);
+    h = await harness({ policy: gatewayOnly() });
+    const v4 = h.stack.addresses.v4!;
+    const g = h.tcp({ srcPort: 41014, dstPort: srv.port });
+    g.connect();
+    await g.until(() => g.state === "established");
+    g.write(Buffer.alloc(4000, 1)); // the flow is the last one looked up
+    await g.until(() => g.sndUna === g.sndNxt);
+    g.reset();
+    await waitFor(() => h!.stack.stats().tcpActive === 0, 5000, "flow removed");
+    g.dispose();
+    h.guests.delete(41014); // what the stack sends on this 4-tuple now goes to onRx
+    const seen: number[] = [];
+    h.onRx = (rx) => {
+      if (rx.tcp && rx.tcp.dstPort === 41014) seen.push(rx.tcp.flags, rx.tcp.seq);
+    };
+    const l4 = tcpL4(v4.guest, v4.gateway, { srcPort: 41014, dstPort: srv.port, seq: g.sndNxt, ack: 4242, flags: TCP_FLAG.ACK | TCP_FLAG.PSH, window: 100 }, Buffer.from("late"));
+    h.link.inject(ipFrame(h.stack.addresses, v4.guest, v4.gateway, 6, l4));
+    await waitFor(() => seen.length > 0, 2000, "RST for the late segment");
+    expect(seen[0]! & TCP_FLAG.RST).toBeTruthy();
+    expect(seen[1]).toBe(4242);
+  });
+
   it("upstream reset reaches the guest as RST", async () => {
     const srv = await loopbackServer((s) => {
       s.write("x", () => setTimeout(() => s.resetAndDestroy(), 20));

@@ -10,7 +10,7 @@ import type { Decision, HostnameSource, IpAddr } from "@sandbox/core";
 import { TCP_FLAG, type TcpHeaderFields, type TcpSegment } from "../../frame/tcp.js";
 import type { DnsHandler } from "../../dns/handler.js";
 import type { PolicyGate } from "../policy-gate.js";
-import { formatIpBytes, fromIpAddr, ipKey, toIpAddr } from "../ip.js";
+import { formatIpBytes, fromIpAddr, ipEquals, ipKey, toIpAddr } from "../ip.js";
 import type { DotHandler, FlowInfo, FlowInterceptor, StackEvent } from "../types.js";
 import { TcpConn, type TcpEndpoints } from "./conn.js";
 import { createDnsStream } from "./dns-stream.js";
@@ -61,6 +61,12 @@ interface FlowMeta {
 /** The TCP flow table. */
 export class TcpTable {
   private readonly conns = new Map<string, TcpConn>();
+  /**
+   * The flow of the last segment looked up (a bulk transfer sends run after run of segments of one
+   * flow): matched on its ports and addresses, so no key string is built per segment. It is only
+   * ever a flow that is in `conns`: cleared whenever a flow leaves the table.
+   */
+  private last: TcpConn | null = null;
   private readonly meta = new Map<TcpConn, FlowMeta>();
   private readonly ackQueue = new Set<TcpConn>();
   /** Flows whose ACK waits for a segment to carry it; one timer for all of them. */
@@ -153,10 +159,18 @@ export class TcpTable {
     return `${ipKey(guestIp)}:${guestPort}>${ipKey(localIp)}:${localPort}`;
   }
 
+  /** Enter a flow into the table (the cache may not hold a flow its 4-tuple no longer names). */
+  private add(conn: TcpConn): void {
+    const e = conn.ends;
+    this.conns.set(this.key(e.guestIp, e.guestPort, e.localIp, e.localPort), conn);
+    this.last = null;
+  }
+
   private finished(conn: TcpConn, reason: string): void {
     const e = conn.ends;
     const k = this.key(e.guestIp, e.guestPort, e.localIp, e.localPort);
     if (this.conns.get(k) === conn) this.conns.delete(k);
+    if (this.last === conn) this.last = null;
     this.ackQueue.delete(conn);
     this.delayedAcks.delete(conn);
     this.d.forgetDrain(conn);
@@ -190,7 +204,7 @@ export class TcpTable {
 
   /** Handle one TCP segment from the guest (`src` = guest address, `dst` = address it targets). */
   input(src: Uint8Array, dst: Uint8Array, seg: TcpSegment): void {
-    const conn = this.conns.get(this.key(src, seg.srcPort, dst, seg.dstPort));
+    const conn = this.lookup(src, seg.srcPort, dst, seg.dstPort);
     if (conn) {
       // A new SYN beyond the old sequence space reopens a port still lingering in time-wait.
       const bareSyn = (seg.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK | TCP_FLAG.RST)) === TCP_FLAG.SYN;
@@ -201,6 +215,18 @@ export class TcpTable {
       return this.admit(this.interned(src), this.interned(dst), seg);
     }
     this.strayRst(src, dst, seg);
+  }
+
+  /** The flow of a guest segment, from the one-flow cache or the table. */
+  private lookup(src: Uint8Array, srcPort: number, dst: Uint8Array, dstPort: number): TcpConn | undefined {
+    const c = this.last;
+    if (c !== null) {
+      const e = c.ends;
+      if (e.guestPort === srcPort && e.localPort === dstPort && ipEquals(e.guestIp, src) && ipEquals(e.localIp, dst)) return c;
+    }
+    const found = this.conns.get(this.key(src, srcPort, dst, dstPort));
+    if (found) this.last = found;
+    return found;
   }
 
   private flowEvent(
@@ -283,7 +309,7 @@ export class TcpTable {
 
   private register(ends: TcpEndpoints, syn: TcpSegment, meta: FlowMeta): TcpConn {
     const conn = TcpConn.passive(this.host, ends, syn, this.d.isn());
-    this.conns.set(this.key(ends.guestIp, ends.guestPort, ends.localIp, ends.localPort), conn);
+    this.add(conn);
     this.meta.set(conn, meta);
     this.opened++;
     return conn;
@@ -371,7 +397,7 @@ export class TcpTable {
     if (localPort === 0) return false;
     const ends: TcpEndpoints = { guestIp, guestPort, localIp, localPort };
     const conn = TcpConn.active(this.host, ends, this.d.isn());
-    this.conns.set(this.key(guestIp, guestPort, localIp, localPort), conn);
+    this.add(conn);
     this.meta.set(conn, { kind: "ingress", source: { kind: "cache" }, dstAddr: toIpAddr(guestIp), peer });
     this.ingressCount++;
     this.opened++;

@@ -1,0 +1,270 @@
+/**
+ * A microbenchmark of netproxy's guest→host bulk path as bench/vm drives it (frames of MTU 1500
+ * with full checksums, one frame per write on a stream socket, as QEMU's `-netdev stream` does),
+ * without QEMU: this process plays the guest (a window-clocked TCP sender of 1460-byte segments)
+ * and the far end (a loopback sink); netproxy runs as its own process on `stream:unix:`. Reports
+ * netproxy's CPU-seconds per GiB relayed, which is what bench/vm's guest→host is short of.
+ *
+ * Usage (no root needed): node --conditions=@sandbox/source --import tsx bench/vm/g2h-micro.ts
+ *   [--mib 1024] [--rounds 3] [--b PATH/src/netns/netproxy-main.ts] [--burst 1] [--prof DIR]
+ * With --b, every round measures A (this tree) and B (that entry) interleaved. --burst N writes N
+ * frames per write (default 1). --prof DIR writes a V8 CPU profile of every netproxy process.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as net from "node:net";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { NETPROXY_NODE_FLAGS } from "../../packages/netproxy/src/node-flags.js";
+import { cpuSecs } from "../proc-cpu.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const pkgDir = resolve(here, "../../packages/netproxy");
+const arg = (flag: string): string | undefined => {
+  const i = process.argv.indexOf(flag);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const MIB = Number(arg("--mib") ?? 1024);
+const ROUNDS = Number(arg("--rounds") ?? 3);
+const BURST = Number(arg("--burst") ?? 1);
+const B_ENTRY = arg("--b");
+const PROF = arg("--prof");
+const WARM_MIB = 64;
+
+function bundle(dir: string, entry: string, name: string): string {
+  const req = createRequire(join(pkgDir, "package.json"));
+  const esbuild = createRequire(req.resolve("tsx"))(createRequire(req.resolve("tsx")).resolve("esbuild")) as { buildSync(o: Record<string, unknown>): unknown };
+  const out = join(dir, `${name}.mjs`);
+  esbuild.buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    conditions: ["@sandbox/source"],
+    outfile: out,
+    logLevel: "error",
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  const src = readFileSync(out, "utf8");
+  if (/[^\u0000-\u00ff]/.test(src)) writeFileSync(out, src.replace(/[^\u0000-\u00ff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  return out;
+}
+
+function waitLine(child: ChildProcess, pred: (l: string) => boolean): Promise<string> {
+  return new Promise((res, rej) => {
+    createInterface({ input: child.stdout! }).on("line", (l) => pred(l) && res(l));
+    child.once("exit", (c) => rej(new Error(`netproxy exited ${c}`)));
+  });
+}
+
+/** Sum of big-endian 16-bit words. */
+function sum16(b: Uint8Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+  return s;
+}
+function fold(s: number): number {
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+const GUEST = [10, 0, 2, 100];
+let GW = [10, 0, 2, 99];
+const MSS = 1460;
+
+/** One transfer of `bytes` through netproxy at `sockPath` to the sink on `port`; resolves with netproxy's CPU-s over the measured part. */
+async function transfer(sockPath: string, port: number, bytes: number, pid: number, sinkBytes: () => number): Promise<{ cpu: number; secs: number; bytes: number }> {
+  const sock = net.connect(sockPath);
+  await new Promise<void>((r, j) => sock.once("connect", r).once("error", j));
+  sock.on("error", () => {});
+  const srcPort = 40000 + Math.floor(Math.random() * 20000);
+  // Template frame: Ethernet (broadcast dst MAC: netproxy accepts it and learns our MAC), IPv4, TCP.
+  const tmpl = (payload: number, flags: number, opts: number[] = []): Buffer => {
+    const tl = 20 + opts.length;
+    const f = Buffer.alloc(4 + 14 + 20 + tl + payload);
+    f.writeUInt32BE(14 + 20 + tl + payload, 0);
+    f.fill(0xff, 4, 10);
+    Buffer.from([2, 0, 0, 0, 0, 0x64]).copy(f, 10);
+    f.writeUInt16BE(0x0800, 16);
+    const ip = 18;
+    f[ip] = 0x45;
+    f.writeUInt16BE(20 + tl + payload, ip + 2);
+    f[ip + 6] = 0x40;
+    f[ip + 8] = 64;
+    f[ip + 9] = 6;
+    f.set(GUEST, ip + 12);
+    f.set(GW, ip + 16);
+    f.writeUInt16BE(~fold(sum16(f, ip, ip + 20)) & 0xffff, ip + 10);
+    const t = ip + 20;
+    f.writeUInt16BE(srcPort, t);
+    f.writeUInt16BE(port, t + 2);
+    f[t + 12] = (tl / 4) << 4;
+    f[t + 13] = flags;
+    f.set(opts, t + 20);
+    for (let i = 0; i < payload; i++) f[t + tl + i] = (i * 7) & 0xff;
+    return f;
+  };
+  const TCP = 38;
+  const pseudo = sum16(Uint8Array.from([...GUEST, ...GW]), 0, 8) + 6;
+  /** Fill seq/ack/window and the checksum (header + payload sum precomputed without those). */
+  const finish = (f: Buffer, base: number, seq: number, ack: number, win: number): void => {
+    f.writeUInt32BE(seq >>> 0, TCP + 4);
+    f.writeUInt32BE(ack >>> 0, TCP + 8);
+    f.writeUInt16BE(win, TCP + 14);
+    const s = base + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + win;
+    f.writeUInt16BE(~fold(s) & 0xffff, TCP + 16);
+  };
+  const baseOf = (f: Buffer): number => pseudo + (f.length - TCP) + sum16(f, TCP, f.length + ((f.length - TCP) & 1));
+  const isn = 1000;
+  // SYN: MSS 1460, SACK permitted, window scale 7 (like Linux, without timestamps: netproxy does not offer them).
+  const syn = tmpl(0, 0x02, [2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7]);
+  finish(syn, baseOf(syn), isn, 0, 64240);
+  let sndUna = isn + 1;
+  let sndNxt = isn + 1;
+  let rcvNxt = 0;
+  let wnd = 0;
+  let wscale = 0;
+  let established = false;
+  const data = tmpl(MSS, 0x10);
+  const dataBase = baseOf(data);
+  const ackOnly = tmpl(0, 0x10);
+  const sent0 = isn + 1;
+  let resolveEst!: () => void;
+  const est = new Promise<void>((r) => (resolveEst = r));
+  let kick: (() => void) | null = null;
+  // Parse the frames netproxy sends: keep the ACK and window of our flow.
+  let pend: Buffer = Buffer.alloc(0);
+  sock.on("data", (chunk: Buffer) => {
+    pend = pend.length ? Buffer.concat([pend, chunk]) : chunk;
+    let o = 0;
+    while (pend.length - o >= 4) {
+      const n = pend.readUInt32BE(o);
+      if (pend.length - o - 4 < n) break;
+      const f = pend.subarray(o + 4, o + 4 + n);
+      o += 4 + n;
+      if (f.readUInt16BE(12) !== 0x0800 || f[23] !== 6) continue;
+      const t = 14 + (f[14]! & 15) * 4;
+      if (f.readUInt16BE(t + 2) !== srcPort) continue;
+      const flags = f[t + 13]!;
+      const ack = f.readUInt32BE(t + 8);
+      if (flags & 0x04) throw new Error(`netproxy reset the flow (seq ${f.readUInt32BE(t + 4)} ack ${ack}, we are at ${sndNxt})`);
+      if (flags & 0x02) {
+        rcvNxt = (f.readUInt32BE(t + 4) + 1) >>> 0;
+        const hl = (f[t + 12]! >> 4) * 4;
+        for (let i = t + 20; i < t + hl; ) {
+          const k = f[i]!;
+          if (k === 0) break;
+          if (k === 1) {
+            i++;
+            continue;
+          }
+          if (k === 3) wscale = f[i + 2]!;
+          i += f[i + 1]!;
+        }
+        wnd = f.readUInt16BE(t + 14);
+        sndUna = ack;
+        established = true;
+        const a = Buffer.from(ackOnly);
+        finish(a, baseOf(a), sndNxt, rcvNxt, 502);
+        sock.write(a);
+        resolveEst();
+        continue;
+      }
+      if (((ack - sndUna) | 0) >= 0) {
+        sndUna = ack;
+        wnd = f.readUInt16BE(t + 14) << wscale;
+      }
+    }
+    pend = o === pend.length ? Buffer.alloc(0) : pend.subarray(o);
+    kick?.();
+  });
+  sock.write(syn);
+  await est;
+  if (!established) throw new Error("no handshake");
+  const end = sent0 + bytes;
+  const warm = sent0 + WARM_MIB * 1048576;
+  let cpu0 = 0;
+  let t0 = 0;
+  let sink0 = 0;
+  let measuring = false;
+  await new Promise<void>((done) => {
+    kick = () => {
+      // Send while the window allows; one frame per write (the syscall QEMU does per packet).
+      let burst: Buffer[] = [];
+      while (((sndNxt - sndUna) | 0) + MSS <= wnd && ((sndNxt - end) | 0) < 0) {
+        if (!measuring && ((sndNxt - warm) | 0) >= 0) {
+          measuring = true;
+          cpu0 = cpuSecs(pid, 0);
+          t0 = performance.now();
+          sink0 = sinkBytes();
+        }
+        const f = Buffer.from(data);
+        finish(f, dataBase, sndNxt, rcvNxt, 502);
+        sndNxt = (sndNxt + MSS) >>> 0;
+        if (BURST <= 1) sock.write(f);
+        else {
+          burst.push(f);
+          if (burst.length >= BURST) {
+            sock.write(Buffer.concat(burst));
+            burst = [];
+          }
+        }
+      }
+      if (burst.length) sock.write(Buffer.concat(burst));
+      if (sndUna === (end >>> 0) || ((sndUna - end) | 0) >= 0) done();
+    };
+    kick();
+  });
+  const cpu = cpuSecs(pid, 0) - cpu0;
+  const secs = (performance.now() - t0) / 1000;
+  const moved = sinkBytes() - sink0;
+  sock.destroy();
+  return { cpu, secs, bytes: moved };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "g2h-micro-"));
+  let sunk = 0;
+  const sink = net.createServer((s) => s.on("data", (d: Buffer) => (sunk += d.length)).on("error", () => {}));
+  await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
+  const port = (sink.address() as net.AddressInfo).port;
+  const cfg = join(dir, "np.json");
+  writeFileSync(cfg, JSON.stringify({
+      policy: {
+        default_egress: "deny",
+        default_ingress: "deny",
+        rules: [{ direction: "egress", destination: { cidr: "10.0.2.99/32" }, protocols: ["tcp"], ports: [{ start: port, end: port }], action: "allow" }],
+      },
+      interface: { mtu: 1500, ipv4_address: "10.0.2.100/24" },
+    }));
+  const variants: [string, string][] = [["A", bundle(dir, join(pkgDir, "src/netns/netproxy-main.ts"), "a")]];
+  if (B_ENTRY) variants.push(["B", bundle(dir, resolve(B_ENTRY), "b")]);
+  const results = new Map<string, number[]>();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, entry] of r % 2 ? [...variants].reverse() : variants) {
+      const path = join(dir, `${name}-${r}.sock`);
+      const flags = [...NETPROXY_NODE_FLAGS, ...(PROF ? ["--cpu-prof", "--cpu-prof-dir", PROF] : [])];
+      const np = spawn(process.execPath, [...flags, entry, "--config", cfg, "--listen", `stream:unix:${path}`], { cwd: pkgDir, stdio: ["ignore", "pipe", "inherit"] });
+      GW = (JSON.parse(await waitLine(np, (l) => l.includes('"listening"'))) as { gateway: string }).gateway.split(".").map(Number);
+      const res = await transfer(path, port, MIB * 1048576, np.pid!, () => sunk);
+      np.kill("SIGTERM");
+      await new Promise((r2) => np.once("exit", r2));
+      const perGib = res.cpu / (res.bytes / 2 ** 30);
+      (results.get(name) ?? results.set(name, []).get(name)!).push(perGib);
+      console.log(
+        `round ${r} ${name}: ${perGib.toFixed(3)} CPU-s/GiB, ${((res.bytes * 8) / res.secs / 1e9).toFixed(2)} Gbit/s, node ${((100 * res.cpu) / res.secs).toFixed(0)}% of a core; load ${loadavg()[0]!.toFixed(2)}`,
+      );
+    }
+  }
+  for (const [name, xs] of results) {
+    const s = [...xs].sort((a, b) => a - b);
+    console.log(`${name}: median ${s[Math.floor(s.length / 2)]!.toFixed(3)} CPU-s/GiB (${xs.map((x) => x.toFixed(3)).join(", ")})`);
+  }
+  sink.close();
+  process.exit(0);
+}
+
+await main();
