@@ -25,7 +25,6 @@
  * Prints a markdown fragment; the full form (--full) of all three variants also writes bench/netproxy/RESULTS.fragment.md.
  */
 import { execFileSync, type ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
 import { cpus, loadavg, release } from "node:os";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +36,7 @@ import { NETPROXY_NODE_FLAGS } from "../../packages/netproxy/src/node-flags.js";
 import { ensureHelper } from "../../packages/netproxy/src/transport/native-helper.js";
 import { measureTransport, type TransportResult } from "./transport.js";
 import { cpuSecs } from "../proc-cpu.js";
+import { bundleNetproxy } from "../netproxy-bundle.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(here, "../../packages/netproxy");
@@ -79,33 +79,6 @@ interface Env {
   pid: number | null;
 }
 
-/**
- * netproxy runs from an esbuild bundle of its runner (as a built package would, without tsx's
- * on-the-fly transpiler in the process), so its RSS is the proxy's own.
- */
-function bundleNetproxy(dir: string, entry = join(pkgDir, "src/netns/netproxy-main.ts"), name = "netproxy-bench"): string {
-  const req = createRequire(join(pkgDir, "package.json"));
-  const esbuildPath = createRequire(req.resolve("tsx")).resolve("esbuild");
-  const esbuild = createRequire(import.meta.url)(esbuildPath) as { buildSync(o: Record<string, unknown>): unknown };
-  const out = join(dir, `${name}.mjs`);
-  esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    conditions: ["@sandbox/source"],
-    outfile: out,
-    logLevel: "error",
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  // V8 stores a script's source at one byte per character only if all of it is Latin-1; esbuild
-  // escapes strings but keeps comments, and one dash in a dependency's comment would store the whole
-  // ~2 MB bundle at two bytes per character, which an unbundled install does only for that one file.
-  // A \uXXXX escape means the same in a comment, string, template, regex or identifier.
-  const src = readFileSync(out, "utf8");
-  if (/[^\u0000-\u00ff]/.test(src)) writeFileSync(out, src.replace(/[^\u0000-\u00ff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
-  return out;
-}
 let bundled: string | null = null;
 let bundledB: string | null = null;
 /** Node flags of the netproxy process: the ones every launcher passes (NETPROXY_NODE_FLAGS), or $NETPROXY_NODE_FLAGS instead. */

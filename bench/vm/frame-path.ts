@@ -14,6 +14,7 @@ import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { windowScaleOf } from "./tcp-options.js";
 
 const pkgDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../packages/netproxy");
 const arg = (flag: string): string | undefined => {
@@ -21,6 +22,7 @@ const arg = (flag: string): string | undefined => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const MIB = Number(arg("--mib") ?? 512);
+if (!(MIB > 64)) throw new Error(`--mib ${MIB}: must exceed the 64 MiB warm-up`);
 const ROUNDS = Number(arg("--rounds") ?? 4);
 const BATCH = Number(arg("--batch") ?? 16);
 const MSS = 1460;
@@ -78,16 +80,7 @@ async function run(mod: StackModule, port: number): Promise<{ usPerFrame: number
       const ack = ((scratch[t + 8]! << 24) | (scratch[t + 9]! << 16) | (scratch[t + 10]! << 8) | scratch[t + 11]!) >>> 0;
       if (flags & 0x02) {
         irs = ((scratch[t + 4]! << 24) | (scratch[t + 5]! << 16) | (scratch[t + 6]! << 8) | scratch[t + 7]!) >>> 0;
-        for (let i = t + 20; i < t + (scratch[t + 12]! >> 4) * 4; ) {
-          const k = scratch[i]!;
-          if (k === 0) break;
-          if (k === 1) {
-            i++;
-            continue;
-          }
-          if (k === 3) wscale = scratch[i + 2]!;
-          i += scratch[i + 1]!;
-        }
+        wscale = windowScaleOf(scratch, t);
         wnd = (scratch[t + 14]! << 8) | scratch[t + 15]!;
         sndUna = ack;
         return true;

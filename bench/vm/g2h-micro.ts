@@ -11,8 +11,7 @@
  * frames per write (default 1). --prof DIR writes a V8 CPU profile of every netproxy process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createRequire } from "node:module";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -20,6 +19,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { NETPROXY_NODE_FLAGS } from "../../packages/netproxy/src/node-flags.js";
 import { cpuSecs } from "../proc-cpu.js";
+import { bundleNetproxy } from "../netproxy-bundle.js";
+import { windowScaleOf } from "./tcp-options.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const pkgDir = resolve(here, "../../packages/netproxy");
@@ -33,25 +34,6 @@ const BURST = Number(arg("--burst") ?? 1);
 const B_ENTRY = arg("--b");
 const PROF = arg("--prof");
 const WARM_MIB = 64;
-
-function bundle(dir: string, entry: string, name: string): string {
-  const req = createRequire(join(pkgDir, "package.json"));
-  const esbuild = createRequire(req.resolve("tsx"))(createRequire(req.resolve("tsx")).resolve("esbuild")) as { buildSync(o: Record<string, unknown>): unknown };
-  const out = join(dir, `${name}.mjs`);
-  esbuild.buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    conditions: ["@sandbox/source"],
-    outfile: out,
-    logLevel: "error",
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  const src = readFileSync(out, "utf8");
-  if (/[^\u0000-\u00ff]/.test(src)) writeFileSync(out, src.replace(/[^\u0000-\u00ff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
-  return out;
-}
 
 function waitLine(child: ChildProcess, pred: (l: string) => boolean): Promise<string> {
   return new Promise((res, rej) => {
@@ -153,17 +135,7 @@ async function transfer(sockPath: string, port: number, bytes: number, pid: numb
       if (flags & 0x04) throw new Error(`netproxy reset the flow (seq ${f.readUInt32BE(t + 4)} ack ${ack}, we are at ${sndNxt})`);
       if (flags & 0x02) {
         rcvNxt = (f.readUInt32BE(t + 4) + 1) >>> 0;
-        const hl = (f[t + 12]! >> 4) * 4;
-        for (let i = t + 20; i < t + hl; ) {
-          const k = f[i]!;
-          if (k === 0) break;
-          if (k === 1) {
-            i++;
-            continue;
-          }
-          if (k === 3) wscale = f[i + 2]!;
-          i += f[i + 1]!;
-        }
+        wscale = windowScaleOf(f, t);
         wnd = f.readUInt16BE(t + 14);
         sndUna = ack;
         established = true;
@@ -240,8 +212,8 @@ async function main(): Promise<void> {
       },
       interface: { mtu: 1500, ipv4_address: "10.0.2.100/24" },
     }));
-  const variants: [string, string][] = [["A", bundle(dir, join(pkgDir, "src/netns/netproxy-main.ts"), "a")]];
-  if (B_ENTRY) variants.push(["B", bundle(dir, resolve(B_ENTRY), "b")]);
+  const variants: [string, string][] = [["A", bundleNetproxy(dir, join(pkgDir, "src/netns/netproxy-main.ts"), "a")]];
+  if (B_ENTRY) variants.push(["B", bundleNetproxy(dir, resolve(B_ENTRY), "b")]);
   const results = new Map<string, number[]>();
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, entry] of r % 2 ? [...variants].reverse() : variants) {
