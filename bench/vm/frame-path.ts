@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { windowScaleOf } from "./tcp-options.js";
+import { GuestTcpFrames, windowScaleOf } from "./guest-tcp.js";
 
 const pkgDir = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../packages/netproxy");
 const arg = (flag: string): string | undefined => {
@@ -39,16 +39,6 @@ const allowAll = {
   explicitEgress: () => null,
   rebindAdmits: () => true,
   hasDomainRules: false,
-};
-
-function sum16(b: Uint8Array, from: number, to: number): number {
-  let s = 0;
-  for (let i = from; i < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  return s;
-}
-const fold = (s: number): number => {
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return s;
 };
 
 async function sinkProcess(): Promise<{ port: number; kill(): void }> {
@@ -105,67 +95,20 @@ async function run(mod: StackModule, port: number): Promise<{ usPerFrame: number
     dns: { handle: async () => null },
   });
   const v4 = stack.addresses.v4!;
-  const guestMac = [2, 0, 0, 0, 0, 0x64];
   const srcPort = 40000 + Math.floor(Math.random() * 20000);
-  const tmpl = (payload: number, flags: number, opts: number[] = []): Uint8Array => {
-    const tl = 20 + opts.length;
-    const f = new Uint8Array(14 + 20 + tl + payload);
-    f.fill(0xff, 0, 6);
-    f.set(guestMac, 6);
-    f[12] = 8;
-    const ip = 14;
-    f[ip] = 0x45;
-    f[ip + 2] = (20 + tl + payload) >> 8;
-    f[ip + 3] = (20 + tl + payload) & 0xff;
-    f[ip + 6] = 0x40;
-    f[ip + 8] = 64;
-    f[ip + 9] = 6;
-    f.set(v4.guest, ip + 12);
-    f.set(v4.gateway, ip + 16);
-    const c = ~fold(sum16(f, ip, ip + 20)) & 0xffff;
-    f[ip + 10] = c >> 8;
-    f[ip + 11] = c & 0xff;
-    const t = ip + 20;
-    f[t] = srcPort >> 8;
-    f[t + 1] = srcPort & 0xff;
-    f[t + 2] = port >> 8;
-    f[t + 3] = port & 0xff;
-    f[t + 12] = (tl / 4) << 4;
-    f[t + 13] = flags;
-    f.set(opts, t + 20);
-    for (let i = 0; i < payload; i++) f[t + tl + i] = (i * 7) & 0xff;
-    return f;
-  };
-  const T = 34;
-  const pseudo = sum16(Uint8Array.from([...v4.guest, ...v4.gateway]), 0, 8) + 6;
-  const baseOf = (f: Uint8Array): number => pseudo + (f.length - T) + sum16(f, T, f.length);
-  const put32 = (f: Uint8Array, o: number, v: number) => {
-    f[o] = v >>> 24;
-    f[o + 1] = (v >>> 16) & 0xff;
-    f[o + 2] = (v >>> 8) & 0xff;
-    f[o + 3] = v & 0xff;
-  };
-  const finish = (f: Uint8Array, at: number, base: number, seq: number, ack: number, win: number): void => {
-    put32(f, at + T + 4, seq);
-    put32(f, at + T + 8, ack);
-    f[at + T + 14] = win >> 8;
-    f[at + T + 15] = win & 0xff;
-    const c = ~fold(base + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + win) & 0xffff;
-    f[at + T + 16] = c >> 8;
-    f[at + T + 17] = c & 0xff;
-  };
+  const g = new GuestTcpFrames({ src: v4.guest, dst: v4.gateway, srcPort, dstPort: port, prefix: 0 });
   const isn = 1000;
-  const syn = tmpl(0, 0x02, [2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7]);
-  finish(syn, 0, baseOf(syn), isn, 0, 64240);
+  const syn = g.template(0, 0x02, [2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7]);
+  g.finish(syn, 0, g.baseOf(syn), isn, 0, 64240);
   handler!(syn);
   for (let i = 0; i < 500 && irs < 0; i++) await new Promise((r) => setTimeout(r, 2));
   if (irs < 0) throw new Error("no SYN-ACK");
   const rcvNxt = (irs + 1) >>> 0;
-  const ackF = tmpl(0, 0x10);
-  finish(ackF, 0, baseOf(ackF), isn + 1, rcvNxt, 502);
+  const ackF = g.template(0, 0x10);
+  g.finish(ackF, 0, g.baseOf(ackF), isn + 1, rcvNxt, 502);
   handler!(ackF);
-  const data = tmpl(MSS, 0x10);
-  const dataBase = baseOf(data);
+  const data = g.template(MSS, 0x10);
+  const dataBase = g.baseOf(data);
   // Frames are built into never-reused slabs, as the link's reads are.
   const SLAB_FRAMES = 256;
   let slab = new Uint8Array(0);
@@ -200,7 +143,7 @@ async function run(mod: StackModule, port: number): Promise<{ usPerFrame: number
       }
       const at = slabUsed++ * FRAME;
       slab.set(data, at);
-      finish(slab, at, dataBase, sndNxt, rcvNxt, 502);
+      g.finish(slab, at, dataBase, sndNxt, rcvNxt, 502);
       frames.push(slab.subarray(at, at + FRAME));
       sndNxt = (sndNxt + MSS) >>> 0;
     }

@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { NETPROXY_NODE_FLAGS } from "../../packages/netproxy/src/node-flags.js";
 import { cpuSecs } from "../proc-cpu.js";
 import { bundleNetproxy } from "../netproxy-bundle.js";
-import { windowScaleOf } from "./tcp-options.js";
+import { GuestTcpFrames, windowScaleOf } from "./guest-tcp.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const pkgDir = resolve(here, "../../packages/netproxy");
@@ -42,17 +42,6 @@ function waitLine(child: ChildProcess, pred: (l: string) => boolean): Promise<st
   });
 }
 
-/** Sum of big-endian 16-bit words. */
-function sum16(b: Uint8Array, from: number, to: number): number {
-  let s = 0;
-  for (let i = from; i < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  return s;
-}
-function fold(s: number): number {
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return s;
-}
-
 const GUEST = [10, 0, 2, 100];
 let GW = [10, 0, 2, 99];
 const MSS = 1460;
@@ -63,56 +52,20 @@ async function transfer(sockPath: string, port: number, bytes: number, pid: numb
   await new Promise<void>((r, j) => sock.once("connect", r).once("error", j));
   sock.on("error", () => {});
   const srcPort = 40000 + Math.floor(Math.random() * 20000);
-  // Template frame: Ethernet (broadcast dst MAC: netproxy accepts it and learns our MAC), IPv4, TCP.
-  const tmpl = (payload: number, flags: number, opts: number[] = []): Buffer => {
-    const tl = 20 + opts.length;
-    const f = Buffer.alloc(4 + 14 + 20 + tl + payload);
-    f.writeUInt32BE(14 + 20 + tl + payload, 0);
-    f.fill(0xff, 4, 10);
-    Buffer.from([2, 0, 0, 0, 0, 0x64]).copy(f, 10);
-    f.writeUInt16BE(0x0800, 16);
-    const ip = 18;
-    f[ip] = 0x45;
-    f.writeUInt16BE(20 + tl + payload, ip + 2);
-    f[ip + 6] = 0x40;
-    f[ip + 8] = 64;
-    f[ip + 9] = 6;
-    f.set(GUEST, ip + 12);
-    f.set(GW, ip + 16);
-    f.writeUInt16BE(~fold(sum16(f, ip, ip + 20)) & 0xffff, ip + 10);
-    const t = ip + 20;
-    f.writeUInt16BE(srcPort, t);
-    f.writeUInt16BE(port, t + 2);
-    f[t + 12] = (tl / 4) << 4;
-    f[t + 13] = flags;
-    f.set(opts, t + 20);
-    for (let i = 0; i < payload; i++) f[t + tl + i] = (i * 7) & 0xff;
-    return f;
-  };
-  const TCP = 38;
-  const pseudo = sum16(Uint8Array.from([...GUEST, ...GW]), 0, 8) + 6;
-  /** Fill seq/ack/window and the checksum (header + payload sum precomputed without those). */
-  const finish = (f: Buffer, base: number, seq: number, ack: number, win: number): void => {
-    f.writeUInt32BE(seq >>> 0, TCP + 4);
-    f.writeUInt32BE(ack >>> 0, TCP + 8);
-    f.writeUInt16BE(win, TCP + 14);
-    const s = base + (seq >>> 16) + (seq & 0xffff) + (ack >>> 16) + (ack & 0xffff) + win;
-    f.writeUInt16BE(~fold(s) & 0xffff, TCP + 16);
-  };
-  const baseOf = (f: Buffer): number => pseudo + (f.length - TCP) + sum16(f, TCP, f.length + ((f.length - TCP) & 1));
+  const g = new GuestTcpFrames({ src: GUEST, dst: GW, srcPort, dstPort: port, prefix: 4 });
   const isn = 1000;
   // SYN: MSS 1460, SACK permitted, window scale 7 (like Linux, without timestamps: netproxy does not offer them).
-  const syn = tmpl(0, 0x02, [2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7]);
-  finish(syn, baseOf(syn), isn, 0, 64240);
+  const syn = g.template(0, 0x02, [2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7]);
+  g.finish(syn, 0, g.baseOf(syn), isn, 0, 64240);
   let sndUna = isn + 1;
   let sndNxt = isn + 1;
   let rcvNxt = 0;
   let wnd = 0;
   let wscale = 0;
   let established = false;
-  const data = tmpl(MSS, 0x10);
-  const dataBase = baseOf(data);
-  const ackOnly = tmpl(0, 0x10);
+  const data = g.template(MSS, 0x10);
+  const dataBase = g.baseOf(data);
+  const ackOnly = g.template(0, 0x10);
   const sent0 = isn + 1;
   let resolveEst!: () => void;
   const est = new Promise<void>((r) => (resolveEst = r));
@@ -140,7 +93,7 @@ async function transfer(sockPath: string, port: number, bytes: number, pid: numb
         sndUna = ack;
         established = true;
         const a = Buffer.from(ackOnly);
-        finish(a, baseOf(a), sndNxt, rcvNxt, 502);
+        g.finish(a, 0, g.baseOf(a), sndNxt, rcvNxt, 502);
         sock.write(a);
         resolveEst();
         continue;
@@ -174,7 +127,7 @@ async function transfer(sockPath: string, port: number, bytes: number, pid: numb
           sink0 = sinkBytes();
         }
         const f = Buffer.from(data);
-        finish(f, dataBase, sndNxt, rcvNxt, 502);
+        g.finish(f, 0, dataBase, sndNxt, rcvNxt, 502);
         sndNxt = (sndNxt + MSS) >>> 0;
         if (BURST <= 1) sock.write(f);
         else {
