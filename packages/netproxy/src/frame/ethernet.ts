@@ -17,6 +17,9 @@ export interface EthernetFrame {
   readonly payload: Uint8Array;
 }
 
+/** Offset of the source MAC in a frame. */
+export const ETH_SRC_OFFSET = 6;
+
 /**
  * The MAC views are made when asked for: the stack reads the addresses in place
  * ({@link macEquals} and {@link isMulticastMac} at an offset of the frame), once per frame.
@@ -29,10 +32,10 @@ class ParsedEthernet implements EthernetFrame {
     this.payload = frame.subarray(ETH_HEADER_LEN);
   }
   get dst(): Uint8Array {
-    return this.frame.subarray(0, 6);
+    return this.frame.subarray(0, ETH_SRC_OFFSET);
   }
   get src(): Uint8Array {
-    return this.frame.subarray(6, 12);
+    return this.frame.subarray(ETH_SRC_OFFSET, ETH_SRC_OFFSET + 6);
   }
 }
 
@@ -41,9 +44,6 @@ export function parseEthernet(frame: Uint8Array): EthernetFrame | null {
   if (frame.length < ETH_HEADER_LEN) return null;
   return new ParsedEthernet(frame);
 }
-
-/** Offset of the source MAC in a frame. */
-export const ETH_SRC_OFFSET = 6;
 
 /** Write an Ethernet II header at `off` of `buf`. Returns the offset just after it. */
 export function writeEthernetHeader(

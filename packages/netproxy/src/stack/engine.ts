@@ -251,7 +251,7 @@ export async function createNetworkStack(opts: NetworkStackOptions): Promise<Net
     const src = Uint8Array.from(p.src);
     const dst = Uint8Array.from(p.dst);
     const linkLocalSrc = src[0] === 0xfe && (src[1]! & 0xc0) === 0x80;
-    const unspecified = src.every((x) => x === 0);
+    const unspecified = allBytes(src, 0);
     if (p.nextHeader === IPPROTO.ICMPV6 && (linkLocalSrc || unspecified || dst[0] === 0xff)) {
       if (handleNdp(src, dst, p.hopLimit, payload, plan, out)) return;
     }
